@@ -1,0 +1,3 @@
+from backmassage.cli import main
+
+main()

@@ -1,0 +1,308 @@
+"""The command line: parse, call the engine, print. Nothing clinical happens here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional, TypeVar
+
+import typer
+
+from backmassage import __version__
+from backmassage.errors import BackmassageError, InvalidAnswer, KnowledgeError
+from backmassage.vocabulary import CHOICES, FLAGS
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+ISSUES_URL = "https://github.com/backmassage/backmassage/issues"
+
+app = typer.Typer(
+    name="backmassage",
+    help="Which massage helps your back pain, what it does, what to watch out for, "
+         "and when to see a doctor instead. Not a diagnosis.",
+    epilog="Exit codes: 0 done (whatever the advice), 1 internal error, 2 bad input, "
+           "3 batch rows invalid, 130 interrupted. Docs: README.md.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Check and describe knowledge folders.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- errors: one place turns them into messages and exit codes ----------------------------
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    sys.stderr.write(f"backmassage: error: {message}\n")
+    raise typer.Exit(code)
+
+
+def reporting_errors(command: F) -> F:
+    """Bad input -> exit 2; Ctrl-C -> 130; anything unexpected -> 1 with a short message."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except InvalidAnswer as error:
+            fail(describe_invalid(error))
+        except KnowledgeError as error:
+            fail(f"{error.problems[0]}" if len(error.problems) == 1 else
+                 "the knowledge folder is not valid:\n  " + "\n  ".join(error.problems)
+                 + "\nRun 'backmassage kb validate DIR' for details.")
+        except BackmassageError as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            sys.stderr.write("Cancelled.\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            raise typer.Exit(EXIT_INTERNAL) from None
+        except Exception as error:  # noqa: BLE001 - the boundary for bugs
+            if os.environ.get("BACKMASSAGE_DEBUG") == "1":
+                raise
+            fail(f"internal error ({type(error).__name__}: {error}). Run again with BACKMASSAGE_DEBUG=1 "
+                 f"for a traceback, and report it at {ISSUES_URL}", EXIT_INTERNAL)
+
+    return run  # type: ignore[return-value]
+
+
+def describe_invalid(error: InvalidAnswer) -> str:
+    flag = FLAGS.get(error.answer, error.answer)
+    if error.answer in CHOICES and str(error.value):
+        message = f"{flag}: {str(error.value)[:60]!r} is not a valid {error.answer} value. Valid values: {error.valid}."
+        return message + (f" Did you mean '{error.suggestion}'?" if error.suggestion else "")
+    return f"{flag}: {error}"
+
+
+# --- shared options -----------------------------------------------------------------------
+
+def _complete(answer: str) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        done, _, last = incomplete.rpartition(",")
+        prefix = done + "," if done else ""
+        return [(prefix + value, label) for value, label in CHOICES[answer].items() if value.startswith(last.lower())]
+
+    return complete
+
+
+def _values(answer: str) -> str:
+    return ", ".join(CHOICES[answer])
+
+
+KbOption = Annotated[Optional[Path], typer.Option(
+    "--kb", envvar="BACKMASSAGE_KB", metavar="DIR", show_default=False,
+    help="Use the knowledge in DIR instead of the bundled one (also BACKMASSAGE_KB).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR also works).")]
+
+
+def knowledge_from(kb: Path | None) -> Any:
+    from backmassage.api import load_knowledge
+
+    return load_knowledge(kb)
+
+
+def print_json(data: Any) -> None:
+    # Never through rich: it wraps long strings when stdout is not a terminal.
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+def stdout_console(no_color: bool) -> Any:
+    from backmassage.render import make_console
+
+    return make_console(no_color=no_color)
+
+
+def stdin_is_terminal() -> bool:
+    stdin = sys.stdin
+    try:
+        return stdin is not None and not stdin.closed and stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        try:
+            kb_version = knowledge_from(None).version
+        except BackmassageError:
+            kb_version = "unavailable"
+        sys.stdout.write(f"backmassage {__version__} (knowledge {kb_version})\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Which massage helps your back pain, and when to see a doctor instead."""
+
+
+# --- recommend ----------------------------------------------------------------------------
+
+RECOMMEND_EPILOG = (
+    "Examples:\n\n"
+    "  backmassage recommend                      # answer a few questions\n\n"
+    "  backmassage recommend --location lower --cause lifting --duration 3d\n\n"
+    "  backmassage recommend --location neck --symptom stiffness,headaches --age 34 --json\n\n"
+    "  backmassage recommend --location lower --history anticoagulants --pressure firm"
+)
+
+
+@app.command(epilog=RECOMMEND_EPILOG)
+@reporting_errors
+def recommend(
+    location: Annotated[Optional[str], typer.Option(
+        metavar="WHERE", help=f"Where it hurts: {_values('location')}.", autocompletion=_complete("location"),
+        show_default=False)] = None,
+    cause: Annotated[Optional[str], typer.Option(
+        metavar="CAUSE", help=f"How it started: {_values('cause')}.", autocompletion=_complete("cause"),
+        show_default=False)] = None,
+    symptom: Annotated[Optional[list[str]], typer.Option(
+        metavar="SYMPTOM", help=f"A symptom; repeat or separate with commas: {_values('symptoms')}.",
+        autocompletion=_complete("symptoms"), show_default=False)] = None,
+    history: Annotated[Optional[list[str]], typer.Option(
+        metavar="HISTORY", help=f"Your health history; repeat or separate with commas: {_values('history')}.",
+        autocompletion=_complete("history"), show_default=False)] = None,
+    duration: Annotated[Optional[str], typer.Option(
+        metavar="TIME", help="How long it has hurt: a number and a unit, e.g. 2d, 3w, 6m.", show_default=False)] = None,
+    age: Annotated[Optional[str], typer.Option(
+        metavar="YEARS", help="Your age in whole years (1 to 120).", show_default=False)] = None,
+    pressure: Annotated[Optional[str], typer.Option(
+        metavar="PRESSURE", help=f"The massage pressure you prefer: {_values('pressure')}.", autocompletion=_complete("pressure"),
+        show_default=False)] = None,
+    as_json: JsonOption = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions; missing answers stay unknown.")] = False,
+    no_color: NoColorOption = False,
+    kb: KbOption = None,
+) -> None:
+    """Recommend a massage for your back pain, or tell you to see a doctor first.
+
+    In a terminal it asks for what the options did not say. Answers you leave out count as unknown.
+    """
+    from backmassage import engine
+    from backmassage.answers import parse_answers
+
+    given = dict(location=location, cause=cause, symptoms=symptom, history=history,
+                 duration=duration, age=age, pressure=pressure)
+    answers = parse_answers(**given, require_location=False)
+    knowledge = knowledge_from(kb)
+    interactive = not no_input and stdin_is_terminal()
+    guided = False
+    if interactive and None in (answers.location, answers.cause, answers.duration_days, answers.age):
+        from backmassage.guided import interview
+
+        answers = interview(answers, knowledge, asked_by_flags={k for k, v in given.items() if v})
+        guided = True
+    if answers.location is None:
+        fail(f"where it hurts is required: pass --location ({_values('location')}), "
+             "or run in a terminal without --no-input to be asked.")
+    rec = engine.recommend(answers, knowledge)
+    if as_json:
+        print_json(rec.to_dict())
+        return
+    from backmassage.render import render_recommendation
+
+    render_recommendation(rec, stdout_console(no_color), rerun_command=guided)
+
+
+# --- browsing the knowledge -----------------------------------------------------------------
+
+@app.command(epilog="Examples:\n\n  backmassage conditions\n\n  backmassage conditions --json | jq '.[].id'")
+@reporting_errors
+def conditions(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
+    """List the back-pain patterns the knowledge knows."""
+    knowledge = knowledge_from(kb)
+    if as_json:
+        print_json([{"id": c.id, "name": c.name, "description": c.description,
+                     "techniques": [t.id for t in c.techniques]} for c in knowledge.conditions])
+        return
+    from backmassage.render import render_conditions
+
+    render_conditions(knowledge, stdout_console(no_color))
+
+
+@app.command(epilog="Examples:\n\n  backmassage techniques\n\n  backmassage techniques --json")
+@reporting_errors
+def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
+    """List the kinds of massage the knowledge knows."""
+    knowledge = knowledge_from(kb)
+    if as_json:
+        print_json([{"id": t.id, "name": t.name, "description": t.description, "pressure": list(t.pressure),
+                     "session_minutes": t.session_minutes, "frequency": t.frequency,
+                     "benefits": list(t.benefits)} for t in knowledge.techniques.values()])
+        return
+    from backmassage.render import render_techniques
+
+    render_techniques(knowledge, stdout_console(no_color))
+
+
+@app.command(epilog="Examples:\n\n  backmassage explain sciatica\n\n  backmassage explain deep-tissue\n\n"
+                    "  backmassage explain cauda-equina")
+@reporting_errors
+def explain(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A condition, technique, red flag or contraindication id.")],
+    as_json: JsonOption = False,
+    no_color: NoColorOption = False,
+    kb: KbOption = None,
+) -> None:
+    """Describe one condition, technique, red flag or contraindication, with its sources."""
+    from backmassage.browse import describe_item
+
+    item = describe_item(knowledge_from(kb), item_id.strip().lower())
+    if as_json:
+        print_json(item)
+        return
+    from backmassage.render import render_item
+
+    render_item(item, stdout_console(no_color))
+
+
+# --- knowledge tools ---------------------------------------------------------------------------
+
+@kb_app.command("validate", epilog="Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge")
+@reporting_errors
+def kb_validate(
+    folder: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", show_default=False,
+                                                     help="The folder to check (default: --kb, or the bundled knowledge).")] = None,
+    kb: KbOption = None,
+) -> None:
+    """Check a knowledge folder and list every problem with its file and line."""
+    from backmassage.knowledge import bundled_folder, check_files, read_folder
+
+    target = folder or kb or bundled_folder()
+    try:
+        _, problems = check_files(read_folder(Path(target)))
+    except KnowledgeError as error:
+        problems = error.problems
+    if problems:
+        sys.stderr.write("\n".join(f"{target}/{p}" if not p.startswith(str(target)) else p for p in problems) + "\n")
+        fail(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {target}")
+    sys.stdout.write(f"{target}: valid\n")
+
+
+@kb_app.command("schema", epilog="Example:\n\n  backmassage kb schema > knowledge.schema.json")
+@reporting_errors
+def kb_schema() -> None:
+    """Print the JSON Schema of the knowledge files, for editors that check YAML as you type."""
+    from backmassage.schema import json_schema
+
+    print_json(json_schema())
+
+
+def main() -> None:
+    """The console script: typer, plus a last guard so no traceback ever reaches a person."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("Cancelled.\n")
+        sys.exit(EXIT_INTERRUPTED)

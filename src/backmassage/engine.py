@@ -1,0 +1,203 @@
+"""The recommender: answers and knowledge in, a ``Recommendation`` out.
+
+Pure: no printing, no terminal, no medical facts. Every fact comes from the knowledge;
+this module only scores, applies the safety rules and explains which answers led where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backmassage.answers import Answers
+from backmassage.expressions import Context
+from backmassage.knowledge import Condition, Knowledge, Rule, TechniqueChoice
+from backmassage.model import Avoid, ConditionMatch, Recommendation, RedFlag, SourceRef, TechniqueAdvice
+from backmassage.vocabulary import severity
+
+NO_TECHNIQUES_AT = ("urgent", "emergency")
+MAX_ALTERNATIVES = 3
+TRIAGE_WORDS = {
+    "emergency": "Emergency",
+    "urgent": "Urgent",
+    "see-clinician": "See a clinician first",
+    "massage": "Massage",
+}
+QUESTION_WORDS = {
+    "location": "where it hurts",
+    "cause": "how it started",
+    "symptoms": "your symptoms",
+    "history": "your health history",
+    "duration": "how long it has lasted",
+    "age": "your age",
+}
+
+
+@dataclass(frozen=True)
+class Scored:
+    condition: Condition
+    score: float
+    facts: tuple[str, ...]
+
+
+def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
+    """The recommendation for one person's checked answers."""
+    ranked = score_conditions(answers, knowledge)
+    named = [s for s in ranked if s.score > 0 and s.score >= knowledge.min_score]
+    best = named[0] if named else None
+    ctx = Context(answers, best.condition.id if best else None, best.condition.name if best else None)
+    red_flags = [rule for rule in knowledge.red_flags if rule.when.holds(ctx)]
+    contraindications = [rule for rule in knowledge.contraindications if rule.when.holds(ctx)]
+    fired = red_flags + contraindications
+    triage = max((rule.triage for rule in fired if rule.triage), key=severity, default="massage")
+
+    avoided = avoided_techniques(contraindications + red_flags, knowledge)
+    techniques: list[TechniqueAdvice] = []
+    if triage not in NO_TECHNIQUES_AT:
+        techniques = rank_techniques(best, answers, knowledge, avoided)
+
+    explanation = (explain_triage(triage, fired, ctx)
+                   + explain_condition(best, named[1:MAX_ALTERNATIVES + 1], ranked)
+                   + explain_techniques(triage, techniques, best, answers)
+                   + explain_avoid(avoided, contraindications + red_flags, ctx, knowledge)
+                   + explain_missing(answers))
+    return Recommendation(
+        triage=triage,
+        condition=_match(best) if best else None,
+        alternatives=tuple(_match(s) for s in named[1:MAX_ALTERNATIVES + 1]),
+        techniques=tuple(techniques),
+        avoid=tuple(Avoid(tid, reason, knowledge.techniques[tid].name) for tid, (reason, _) in avoided.items()),
+        red_flags=tuple(RedFlag(r.id, r.name, r.advice or "", r.triage or "") for r in red_flags),
+        cautions=tuple(_unique([r.caution for r in fired if r.caution]
+                               + (list(best.condition.cautions) if best else []))),
+        explanation=tuple(explanation),
+        sources=gather_sources(red_flags, contraindications, best, techniques, knowledge),
+        knowledge_version=knowledge.version,
+        answers=answers,
+    )
+
+
+def score_conditions(answers: Answers, knowledge: Knowledge) -> list[Scored]:
+    """Every condition scored 0..1, best first; ties keep the knowledge's order."""
+    ctx = Context(answers)
+    scored = []
+    for condition in knowledge.conditions:
+        if condition.requires is not None and not condition.requires.holds(ctx):
+            scored.append(Scored(condition, 0.0, ()))
+            continue
+        total = sum(e.weight for e in condition.evidence)
+        matched = [e for e in condition.evidence if e.expression.holds(ctx)]
+        facts = _unique(fact for e in matched for fact in e.expression.because(ctx))
+        scored.append(Scored(condition, round(sum(e.weight for e in matched) / total, 3), tuple(facts)))
+    return sorted(scored, key=lambda s: -s.score)  # sorted() is stable: ties stay in file order
+
+
+def avoided_techniques(rules: list[Rule], knowledge: Knowledge) -> dict[str, tuple[str, Rule]]:
+    """Technique id -> (reason, the first rule that removes it), in the knowledge's technique order."""
+    removed: dict[str, tuple[str, Rule]] = {}
+    for rule in rules:
+        for technique_id in rule.avoid:
+            removed.setdefault(technique_id, (rule.reason or "", rule))
+    return {tid: removed[tid] for tid in knowledge.techniques if tid in removed}
+
+
+def rank_techniques(best: Scored | None, answers: Answers, knowledge: Knowledge,
+                    avoided: dict[str, tuple[str, Rule]]) -> list[TechniqueAdvice]:
+    """The condition's techniques best first, without avoided ones; the preferred pressure moves ahead."""
+    choices = list(best.condition.techniques) if best else []
+    usable = [c for c in choices if c.id not in avoided]
+    if not usable:
+        usable = [c for c in knowledge.fallback_techniques if c.id not in avoided]
+    if answers.pressure:
+        usable.sort(key=lambda c: answers.pressure not in knowledge.techniques[c.id].pressure)
+    return [_advice(choice, knowledge) for choice in usable]
+
+
+def _advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
+    technique = knowledge.techniques[choice.id]
+    return TechniqueAdvice(
+        id=technique.id, name=technique.name, why=choice.why, benefits=technique.benefits,
+        description=technique.description, pressure=technique.pressure,
+        session_minutes=technique.session_minutes, frequency=technique.frequency,
+    )
+
+
+def gather_sources(red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
+                   techniques: list[TechniqueAdvice], knowledge: Knowledge) -> tuple[SourceRef, ...]:
+    ids = [sid for rule in red_flags + contraindications for sid in rule.sources]
+    ids += list(best.condition.sources) if best else []
+    ids += [sid for t in techniques for sid in knowledge.techniques[t.id].sources]
+    return tuple(SourceRef(knowledge.sources[sid].title, knowledge.sources[sid].url) for sid in _unique(ids))
+
+
+# --- the explanation: one plain sentence for each step ---------------------------------
+
+def explain_triage(triage: str, fired: list[Rule], ctx: Context) -> list[str]:
+    raising = sorted((r for r in fired if r.triage and r.triage != "massage"),
+                     key=lambda r: -severity(r.triage or "massage"))
+    if not raising:
+        return ["Massage: none of your answers is a warning sign that needs a doctor first, "
+                "so booking a registered massage therapist (RMT) is a reasonable next step."]
+    sentences = [f"{TRIAGE_WORDS[r.triage or 'massage']}: {r.name}, because of {_and(r.when.because(ctx))}."
+                 for r in raising]
+    if len(raising) > 1:
+        sentences.append(f"The most urgent of these decides the advice: {TRIAGE_WORDS[triage].lower()}.")
+    return sentences
+
+
+def explain_condition(best: Scored | None, alternatives: list[Scored], ranked: list[Scored]) -> list[str]:
+    if best is None:
+        return ["No back-pain pattern in the knowledge fits your answers well enough to name one, "
+                "so the advice is general."]
+    sentences = [f"{best.condition.name} fits your answers best (score {best.score:.2f}), "
+                 f"because of {_and(list(best.facts))}."]
+    if alternatives:
+        sentences.append("Also possible: " + ", ".join(f"{s.condition.name} ({s.score:.2f})" for s in alternatives) + ".")
+    return sentences
+
+
+def explain_techniques(triage: str, techniques: list[TechniqueAdvice], best: Scored | None,
+                       answers: Answers) -> list[str]:
+    if triage in NO_TECHNIQUES_AT:
+        return ["No massage is suggested: see a doctor first, as the warning signs above say."]
+    if not techniques:
+        return ["Every technique the knowledge has for your answers is ruled out for you; "
+                "ask a clinician what kind of hands-on care is safe."]
+    topic = best.condition.name.lower() if best else "back pain whose pattern is unclear"
+    lead = "Once a clinician has cleared you, " if triage == "see-clinician" else ""
+    sentences = []
+    for rank, technique in enumerate(techniques):
+        order = "first" if rank == 0 else "next"
+        sentence = f"{lead}{technique.name} is suggested {order} for {topic}: {technique.why}"
+        if answers.pressure and answers.pressure in technique.pressure:
+            sentence += f" It uses the {answers.pressure} pressure you prefer."
+        sentences.append(sentence)
+        lead = ""
+    return sentences
+
+
+def explain_avoid(avoided: dict[str, tuple[str, Rule]], rules: list[Rule], ctx: Context,
+                  knowledge: Knowledge) -> list[str]:
+    return [f"{knowledge.techniques[tid].name} is left out because of {rule.name.lower()} "
+            f"({_and(rule.when.because(ctx))}): {reason}"
+            for tid, (reason, rule) in avoided.items()]
+
+
+def explain_missing(answers: Answers) -> list[str]:
+    missing = [QUESTION_WORDS[name] for name in answers.missing() if name in QUESTION_WORDS]
+    if not missing:
+        return []
+    return [f"Not answered: {_and(missing)}. An answer there could change this advice."]
+
+
+def _match(scored: Scored) -> ConditionMatch:
+    return ConditionMatch(scored.condition.id, scored.condition.name, scored.score, scored.condition.description)
+
+
+def _and(items: list[str]) -> str:
+    if not items:
+        return "your answers"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _unique(items) -> list:  # type: ignore[no-untyped-def]
+    return list(dict.fromkeys(items))

@@ -1,0 +1,44 @@
+"""The errors backmassage reports to people, one hierarchy for the whole program."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class BackmassageError(Exception):
+    """An error that is the input's fault, reported without a traceback (exit 2)."""
+
+
+class InvalidAnswer(BackmassageError, ValueError):
+    """An answer outside the vocabulary of SPEC section 1.
+
+    ``answer`` names the answer (``location``), ``value`` is what was given, ``valid`` lists
+    the accepted values and ``suggestion`` is the closest one, if any is close.
+    """
+
+    def __init__(self, answer: str, value: object, valid: Iterable[str] | str, message: str | None = None):
+        self.answer = answer
+        self.value = value
+        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
+        self.suggestion = suggest(str(value), valid) if not isinstance(valid, str) else None
+        if message is None:
+            message = f"{value!s:.60} is not a valid {answer}. Valid values: {self.valid}."
+            if self.suggestion:
+                message += f" Did you mean '{self.suggestion}'?"
+        super().__init__(message)
+
+
+class KnowledgeError(BackmassageError):
+    """A knowledge folder that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        head = "the knowledge is not valid" if len(problems) != 1 else problems[0]
+        super().__init__(head if len(problems) == 1 else f"{head}:\n" + "\n".join(problems))
+
+
+def suggest(value: str, valid: Iterable[str]) -> str | None:
+    """The valid value closest to a mistyped one, or None when nothing is close."""
+    matches = difflib.get_close_matches(value.lower(), list(valid), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,187 @@
+"""The small expression language of the knowledge files (docs/knowledge.md, "Expressions").
+
+An expression is checked against a person's answers (and, for safety rules, the condition
+that fits them best). Each one can also say, in plain words, which answers made it hold:
+that is what the explanation of a recommendation is built from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from backmassage.answers import Answers
+from backmassage.vocabulary import CHOICES
+
+
+@dataclass(frozen=True)
+class Context:
+    answers: Answers
+    condition_id: str | None = None
+    condition_name: str | None = None
+
+
+class Expression(Protocol):
+    def holds(self, ctx: Context) -> bool: ...
+
+    def because(self, ctx: Context) -> list[str]:
+        """Plain-words facts from the answers that make this expression hold."""
+        ...
+
+
+def _fact(answer: str, value: str) -> str:
+    return f"{CHOICES[answer][value]} ({answer}: {value})"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """location / cause: the single answer is one of ``values``."""
+
+    answer: str
+    values: frozenset[str]
+
+    def holds(self, ctx: Context) -> bool:
+        return getattr(ctx.answers, self.answer) in self.values
+
+    def because(self, ctx: Context) -> list[str]:
+        return [_fact(self.answer, getattr(ctx.answers, self.answer))] if self.holds(ctx) else []
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """symptoms / history: at least one of ``values`` was reported."""
+
+    answer: str
+    values: frozenset[str]
+
+    def holds(self, ctx: Context) -> bool:
+        return not self.values.isdisjoint(getattr(ctx.answers, self.answer))
+
+    def because(self, ctx: Context) -> list[str]:
+        return [_fact(self.answer, v) for v in getattr(ctx.answers, self.answer) if v in self.values]
+
+
+@dataclass(frozen=True)
+class InRange:
+    """duration (in days) / age: known and within inclusive bounds."""
+
+    answer: str
+    low: int | None
+    high: int | None
+
+    def _value(self, ctx: Context) -> int | None:
+        return ctx.answers.duration_days if self.answer == "duration" else ctx.answers.age
+
+    def holds(self, ctx: Context) -> bool:
+        value = self._value(ctx)
+        return (value is not None and (self.low is None or value >= self.low)
+                and (self.high is None or value <= self.high))
+
+    def because(self, ctx: Context) -> list[str]:
+        if not self.holds(ctx):
+            return []
+        if self.answer == "age":
+            return [f"age {ctx.answers.age} (age: {_bounds(self.low, self.high, '')})"]
+        return [f"pain for {_days(ctx.answers.duration_days or 0)} "
+                f"(duration: {_bounds(self.low, self.high, ' days')})"]
+
+
+@dataclass(frozen=True)
+class BestCondition:
+    ids: frozenset[str]
+
+    def holds(self, ctx: Context) -> bool:
+        return ctx.condition_id in self.ids
+
+    def because(self, ctx: Context) -> list[str]:
+        return [f"your answers fit {ctx.condition_name} (condition: {ctx.condition_id})"] if self.holds(ctx) else []
+
+
+@dataclass(frozen=True)
+class All:
+    parts: tuple[Expression, ...]
+
+    def holds(self, ctx: Context) -> bool:
+        return all(part.holds(ctx) for part in self.parts)
+
+    def because(self, ctx: Context) -> list[str]:
+        return _unique(fact for part in self.parts for fact in part.because(ctx)) if self.holds(ctx) else []
+
+
+@dataclass(frozen=True)
+class Any_:
+    parts: tuple[Expression, ...]
+
+    def holds(self, ctx: Context) -> bool:
+        return any(part.holds(ctx) for part in self.parts)
+
+    def because(self, ctx: Context) -> list[str]:
+        return _unique(fact for part in self.parts for fact in part.because(ctx))
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Expression
+    wording: str
+
+    def holds(self, ctx: Context) -> bool:
+        return not self.part.holds(ctx)
+
+    def because(self, ctx: Context) -> list[str]:
+        return [self.wording] if self.holds(ctx) else []
+
+
+def compile_expression(data: dict[str, Any]) -> Expression:
+    """Build an expression from its validated data (a mapping of keys that must all hold)."""
+    parts = [_compile_key(key, value) for key, value in data.items() if key != "weight"]
+    return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+
+def _compile_key(key: str, value: Any) -> Expression:
+    if key in ("location", "cause"):
+        return OneOf(key, frozenset(value))
+    if key in ("symptom", "history"):
+        return AnyOf("symptoms" if key == "symptom" else key, frozenset(value))
+    if key in ("duration", "age"):
+        return InRange(key, value.get("min"), value.get("max"))
+    if key == "condition":
+        return BestCondition(frozenset(value))
+    if key in ("all", "any"):
+        parts = tuple(compile_expression(item) for item in value)
+        return All(parts) if key == "all" else Any_(parts)
+    if key == "not":
+        return Not(compile_expression(value), "not " + describe(value))
+    raise ValueError(f"unknown expression key {key!r}")  # the schema rules this out
+
+
+def describe(data: dict[str, Any]) -> str:
+    """A requirement in words, e.g. {'history': ['fibromyalgia']} -> 'history: fibromyalgia'."""
+    words = []
+    for key, value in data.items():
+        if key in ("duration", "age"):
+            words.append(f"{key}: {_bounds(value.get('min'), value.get('max'), ' days' if key == 'duration' else '')}")
+        elif key in ("all", "any"):
+            words.append(f"{key} of ({'; '.join(describe(item) for item in value)})")
+        elif key == "not":
+            words.append(f"not {describe(value)}")
+        elif key != "weight":
+            words.append(f"{key}: {' or '.join(value)}")
+    return ", ".join(words)
+
+
+def _bounds(low: int | None, high: int | None, unit: str) -> str:
+    if low is not None and high is not None:
+        return f"{low} to {high}{unit}"
+    return f"at least {low}{unit}" if low is not None else f"at most {high}{unit}"
+
+
+def _days(days: int) -> str:
+    if days >= 60 and days % 30 == 0:
+        return f"{days // 30} months"
+    if days >= 14 and days % 7 == 0:
+        return f"{days // 7} weeks"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def _unique(items: Any) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,85 @@
+"""What the engine returns: plain, immutable data (SPEC section 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backmassage.answers import Answers
+
+
+@dataclass(frozen=True)
+class ConditionMatch:
+    id: str
+    name: str
+    score: float
+    description: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class TechniqueAdvice:
+    id: str
+    name: str
+    why: str
+    benefits: tuple[str, ...]
+    # Shown to a person, not part of the JSON contract:
+    description: str = ""
+    pressure: tuple[str, ...] = ()
+    session_minutes: int = 0
+    frequency: str = ""
+
+
+@dataclass(frozen=True)
+class Avoid:
+    id: str
+    reason: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    name: str
+    advice: str
+    triage: str = ""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The answer for one person. ``to_dict()`` is exactly the JSON object of SPEC section 4."""
+
+    triage: str
+    condition: ConditionMatch | None
+    alternatives: tuple[ConditionMatch, ...]
+    techniques: tuple[TechniqueAdvice, ...]
+    avoid: tuple[Avoid, ...]
+    red_flags: tuple[RedFlag, ...]
+    cautions: tuple[str, ...]
+    explanation: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+    knowledge_version: str
+    answers: Answers = field(default_factory=Answers, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        def match(m: ConditionMatch) -> dict[str, Any]:
+            return {"id": m.id, "name": m.name, "score": m.score}
+
+        return {
+            "triage": self.triage,
+            "condition": match(self.condition) if self.condition else None,
+            "alternatives": [match(m) for m in self.alternatives],
+            "techniques": [{"id": t.id, "name": t.name, "why": t.why, "benefits": list(t.benefits)}
+                           for t in self.techniques],
+            "avoid": [{"id": a.id, "reason": a.reason} for a in self.avoid],
+            "red_flags": [{"id": f.id, "name": f.name, "advice": f.advice} for f in self.red_flags],
+            "cautions": list(self.cautions),
+            "explanation": list(self.explanation),
+            "sources": [{"title": s.title, "url": s.url} for s in self.sources],
+            "knowledge_version": self.knowledge_version,
+        }
