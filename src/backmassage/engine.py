@@ -55,11 +55,11 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     if triage not in NO_TECHNIQUES_AT:
         techniques = rank_techniques(best, answers, knowledge, avoided)
 
-    explanation = (explain_triage(triage, fired, ctx)
-                   + explain_condition(best, named[1:MAX_ALTERNATIVES + 1], ranked)
-                   + explain_techniques(triage, techniques, best, answers)
-                   + explain_avoid(avoided, contraindications + red_flags, ctx, knowledge)
-                   + explain_missing(answers))
+    steps = [("triage", explain_triage(triage, fired, ctx)),
+             ("condition", explain_condition(best, named[1:MAX_ALTERNATIVES + 1])),
+             ("technique", explain_techniques(triage, techniques, best, answers)),
+             ("avoid", explain_avoid(avoided, ctx, knowledge)),
+             ("missing", explain_missing(answers))]
     return Recommendation(
         triage=triage,
         condition=_match(best) if best else None,
@@ -69,8 +69,9 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
         red_flags=tuple(RedFlag(r.id, r.name, r.advice or "", r.triage or "") for r in red_flags),
         cautions=tuple(_unique([r.caution for r in fired if r.caution]
                                + (list(best.condition.cautions) if best else []))),
-        explanation=tuple(explanation),
-        sources=gather_sources(red_flags, contraindications, best, techniques, knowledge),
+        explanation=tuple(sentence for _, sentences in steps for sentence in sentences),
+        explanation_steps=tuple(step for step, sentences in steps for _ in sentences),
+        sources=gather_sources(red_flags, contraindications, best, techniques[:1], knowledge),
         knowledge_version=knowledge.version,
         answers=answers,
     )
@@ -123,6 +124,8 @@ def _advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
 
 def gather_sources(red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
                    techniques: list[TechniqueAdvice], knowledge: Knowledge) -> tuple[SourceRef, ...]:
+    """The sources behind what the answer says: the rules that fired, the condition, and the
+    technique described in full (the others' reasons come from the condition's sources)."""
     ids = [sid for rule in red_flags + contraindications for sid in rule.sources]
     ids += list(best.condition.sources) if best else []
     ids += [sid for t in techniques for sid in knowledge.techniques[t.id].sources]
@@ -144,7 +147,7 @@ def explain_triage(triage: str, fired: list[Rule], ctx: Context) -> list[str]:
     return sentences
 
 
-def explain_condition(best: Scored | None, alternatives: list[Scored], ranked: list[Scored]) -> list[str]:
+def explain_condition(best: Scored | None, alternatives: list[Scored]) -> list[str]:
     if best is None:
         return ["No back-pain pattern in the knowledge fits your answers well enough to name one, "
                 "so the advice is general."]
@@ -175,11 +178,19 @@ def explain_techniques(triage: str, techniques: list[TechniqueAdvice], best: Sco
     return sentences
 
 
-def explain_avoid(avoided: dict[str, tuple[str, Rule]], rules: list[Rule], ctx: Context,
-                  knowledge: Knowledge) -> list[str]:
-    return [f"{knowledge.techniques[tid].name} is left out because of {rule.name.lower()} "
-            f"({_and(rule.when.because(ctx))}): {reason}"
-            for tid, (reason, rule) in avoided.items()]
+def explain_avoid(avoided: dict[str, tuple[str, Rule]], ctx: Context, knowledge: Knowledge) -> list[str]:
+    """One sentence per rule that removes techniques: which, because of which answers, and why."""
+    by_rule: dict[str, list[str]] = {}
+    rules: dict[str, tuple[str, Rule]] = {}
+    for tid, (reason, rule) in avoided.items():
+        by_rule.setdefault(rule.id, []).append(knowledge.techniques[tid].name)
+        rules[rule.id] = (reason, rule)
+    sentences = []
+    for rule_id, names in by_rule.items():
+        reason, rule = rules[rule_id]
+        verb = "is" if len(names) == 1 else "are"
+        sentences.append(f"{_and(names)} {verb} left out because of {_and(rule.when.because(ctx))}: {reason}")
+    return sentences
 
 
 def explain_missing(answers: Answers) -> list[str]:

@@ -82,7 +82,7 @@ class InRange:
             return []
         if self.answer == "age":
             return [f"age {ctx.answers.age} (age: {_bounds(self.low, self.high, '')})"]
-        return [f"pain for {_days(ctx.answers.duration_days or 0)} "
+        return [f"pain for {describe_days(ctx.answers.duration_days or 0)} "
                 f"(duration: {_bounds(self.low, self.high, ' days')})"]
 
 
@@ -150,8 +150,16 @@ def _compile_key(key: str, value: Any) -> Expression:
         parts = tuple(compile_expression(item) for item in value)
         return All(parts) if key == "all" else Any_(parts)
     if key == "not":
-        return Not(compile_expression(value), "not " + describe(value))
+        return Not(compile_expression(value), _negated(value))
     raise ValueError(f"unknown expression key {key!r}")  # the schema rules this out
+
+
+def _negated(data: dict[str, Any]) -> str:
+    """'no shooting-pain or tingling (symptom)' for a plain list; otherwise 'not (...)'."""
+    (key, values), = data.items() if len(data) == 1 else ((None, None),)
+    if key in ("symptom", "history", "location", "cause"):
+        return f"no {' or '.join(values)} ({key})"
+    return f"not ({describe(data)})"
 
 
 def describe(data: dict[str, Any]) -> str:
@@ -175,12 +183,13 @@ def _bounds(low: int | None, high: int | None, unit: str) -> str:
     return f"at least {low}{unit}" if low is not None else f"at most {high}{unit}"
 
 
-def _days(days: int) -> str:
-    if days >= 60 and days % 30 == 0:
-        return f"{days // 30} months"
-    if days >= 14 and days % 7 == 0:
-        return f"{days // 7} weeks"
-    return "1 day" if days == 1 else f"{days} days"
+def describe_days(days: int) -> str:
+    """21 -> '3 weeks', 60 -> '2 months', 10 -> '10 days'."""
+    for size, unit in ((30, "month"), (7, "week"), (1, "day")):
+        if days >= size and days % size == 0:
+            count = days // size
+            return f"{count} {unit}{'s' * (count != 1)}"
+    return f"{days} days"
 
 
 def _unique(items: Any) -> list[str]:

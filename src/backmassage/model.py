@@ -65,6 +65,9 @@ class Recommendation:
     sources: tuple[SourceRef, ...]
     knowledge_version: str
     answers: Answers = field(default_factory=Answers, compare=False)
+    # Which step each explanation sentence belongs to (triage, condition, technique, avoid,
+    # missing), so a renderer can lay them out; not part of the JSON contract.
+    explanation_steps: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         def match(m: ConditionMatch) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from backmassage.expressions import describe_days
 from backmassage.model import Recommendation
 from backmassage.vocabulary import CHOICES
 
@@ -23,7 +24,7 @@ TRIAGE_BANNER = {
     "see-clinician": ("SEE A CLINICIAN FIRST", "bold black on yellow", "yellow",
                       "Get cleared by a doctor or physiotherapist before you book a massage."),
     "massage": ("MASSAGE", "bold black on green", "green",
-                "Book a registered massage therapist (RMT); take this page with you."),
+                "Book a registered massage therapist (RMT)."),
 }
 
 
@@ -49,64 +50,91 @@ def _bullets(items: list[str] | tuple[str, ...], marker: str = "•", style: str
 
 
 def render_recommendation(rec: Recommendation, console: Console, rerun_command: bool = False) -> None:
-    label, style, border, action = TRIAGE_BANNER[rec.triage]
-    banner = Text.assemble((f" {label} ", style), "  ", (action, "bold"))
-    if rec.red_flags:
-        body: list[Any] = [banner, Text()]
-        for flag in rec.red_flags:
-            body += [Text(flag.name, style="bold"), Text(flag.advice), Text()]
-        console.print(Panel(Group(*body[:-1]), title="Warning signs", title_align="left",
-                            border_style=border, padding=(0, 1)))
-    else:
-        console.print(Panel(banner, border_style=border, padding=(0, 1)))
-
-    if rec.condition:
-        console.print(_heading("What your answers point to"))
-        console.print(Text.assemble((rec.condition.name, "bold"), f"  (match {rec.condition.score:.0%})"))
-        if rec.condition.description:
-            console.print(Text(rec.condition.description))
-        if rec.alternatives:
-            console.print(Text("Also possible: " + ", ".join(f"{a.name} ({a.score:.0%})" for a in rec.alternatives),
-                               style="dim"))
-
-    if rec.techniques:
-        cleared = " (once a clinician has cleared you)" if rec.triage == "see-clinician" else ""
-        console.print(_heading("Massage to ask for" + cleared))
-        for rank, technique in enumerate(rec.techniques, start=1):
-            facts = f"{'-'.join(technique.pressure)} pressure · {technique.session_minutes} min"
-            console.print(Text.assemble(f"{rank}. ", (technique.name, "bold cyan"), f"  {facts}"))
-            console.print(Text("   " + technique.why))
-            if rank == 1:
-                console.print(Text("   How often: " + technique.frequency, style="dim"))
-                console.print(_bullets(["What it can do: " + "; ".join(technique.benefits)], marker="  "))
-
-    if rec.avoid:
-        console.print(_heading("Avoid"))
-        console.print(_bullets([f"{a.name or a.id}: {a.reason}" for a in rec.avoid], marker="✗", style="bold red"))
-
-    if rec.cautions:
-        console.print(_heading("Be careful"))
-        console.print(_bullets(rec.cautions, marker="!", style="bold yellow"))
-
-    if rec.triage not in ("emergency", "urgent"):
+    """The whole answer, most important first: what to do, what to ask for, what to avoid, why."""
+    _triage_banner(rec, console)
+    _condition(rec, console)
+    _techniques(rec, console)
+    _avoid_and_cautions(rec, console)
+    if rec.triage not in NO_MASSAGE:
         console.print(_heading("Tell your therapist"))
         console.print(Text(therapist_note(rec), style="italic"))
-
-    console.print(_heading("Why"))
-    console.print(_bullets(rec.explanation))
-
-    if rec.sources:
-        console.print(_heading("Sources"))
-        for number, source in enumerate(rec.sources, start=1):
-            line = Text(f"{number}. {source.title}")
-            if source.url:
-                line.append(f" {source.url}", style="dim")
-            console.print(line)
-
+    console.print(_heading("Why this advice"))
+    console.print(_bullets(_steps(rec, "triage", "condition", "missing")))
+    _sources(rec, console)
     if rerun_command:
         console.print(_heading("Run this again without the questions"))
         console.print(Text(rerun_line(rec.answers), style="bold"))
     console.print(Text("\n" + DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim"))
+
+
+NO_MASSAGE = ("emergency", "urgent")
+
+
+def _steps(rec: Recommendation, *steps: str) -> list[str]:
+    """The explanation sentences of the given steps (technique reasons are shown with the techniques)."""
+    kinds = rec.explanation_steps or ("triage",) * len(rec.explanation)
+    return [sentence for sentence, kind in zip(rec.explanation, kinds) if kind in steps]
+
+
+def _triage_banner(rec: Recommendation, console: Console) -> None:
+    label, style, border, action = TRIAGE_BANNER[rec.triage]
+    banner = Text.assemble((f" {label} ", style), "  ", (action, "bold"))
+    if not rec.red_flags:
+        console.print(Panel(banner, border_style=border, padding=(0, 1)))
+        return
+    body: list[Any] = [banner]
+    for flag in rec.red_flags:
+        body += [Text(), Text(flag.name, style="bold"), Text(flag.advice)]
+    console.print(Panel(Group(*body), title="Warning signs", title_align="left", border_style=border,
+                        padding=(0, 1)))
+
+
+def _condition(rec: Recommendation, console: Console) -> None:
+    if not rec.condition:
+        return
+    console.print(_heading("What your answers point to"))
+    console.print(Text.assemble((rec.condition.name, "bold"), f"  ({rec.condition.score:.0%} match)"))
+    if rec.condition.description:
+        console.print(Text(rec.condition.description))
+    if rec.alternatives:
+        console.print(Text("Also possible: " + ", ".join(f"{a.name} ({a.score:.0%})" for a in rec.alternatives),
+                           style="dim"))
+
+
+def _techniques(rec: Recommendation, console: Console) -> None:
+    if not rec.techniques:
+        return
+    cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
+    console.print(_heading("Massage to ask for" + cleared))
+    best = rec.techniques[0]
+    console.print(Text.assemble((best.name, "bold cyan"),
+                                f"  {'-'.join(best.pressure)} pressure · {best.session_minutes} min sessions"))
+    console.print(Text(best.why))
+    console.print(Text("How often: " + best.frequency, style="dim"))
+    console.print(Text("What it can do:"))
+    console.print(_bullets(list(best.benefits), marker="+", style="green"))
+    if len(rec.techniques) > 1:
+        console.print(Text("Also suitable:"))
+        console.print(_bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:]], marker="·"))
+
+
+def _avoid_and_cautions(rec: Recommendation, console: Console) -> None:
+    if rec.avoid:
+        console.print(_heading("Avoid"))
+        console.print(_bullets(_steps(rec, "avoid") or [f"{a.name or a.id}: {a.reason}" for a in rec.avoid],
+                               marker="✗", style="bold red"))
+    if rec.cautions:
+        console.print(_heading("Be careful"))
+        console.print(_bullets(rec.cautions, marker="!", style="bold yellow"))
+
+
+def _sources(rec: Recommendation, console: Console) -> None:
+    if not rec.sources:
+        return
+    console.print(_heading("Sources"))
+    for number, source in enumerate(rec.sources, start=1):
+        console.print(Text(f"{number}. {source.title}", style="dim"), no_wrap=True, overflow="ellipsis")
+    console.print(Text("Links to every source: add --json, or run backmassage explain ID.", style="dim"))
 
 
 def rerun_line(answers: Any) -> str:
@@ -121,7 +149,7 @@ def therapist_note(rec: Recommendation) -> str:
     parts = []
     if a.location:
         where = CHOICES["location"][a.location]
-        since = f" for {a.duration}" if a.duration else ""
+        since = f" for {describe_days(a.duration_days)}" if a.duration_days is not None else ""
         started = f", since {CHOICES['cause'][a.cause]}" if a.cause and a.cause != "unknown" else ""
         parts.append(f"I have pain in my {where}{since}{started}.")
     if a.symptoms:

@@ -44,18 +44,18 @@ SYMPTOMS: dict[str, str] = {
 }
 
 HISTORY: dict[str, str] = {
-    "osteoarthritis": "osteoarthritis (arthritis of the joints or spine)",
-    "osteoporosis": "osteoporosis (thin, fragile bones)",
+    "osteoarthritis": "osteoarthritis, wear-and-tear arthritis",
+    "osteoporosis": "osteoporosis, thin and fragile bones",
     "fibromyalgia": "fibromyalgia",
     "pregnancy": "being pregnant",
-    "anticoagulants": "taking blood thinners (anticoagulants)",
+    "anticoagulants": "taking blood thinners",
     "blood-clot": "a blood clot (DVT) now or recently",
     "cancer": "cancer now or in the past",
     "recent-surgery": "surgery in the last few months",
     "steroid-use": "taking steroid tablets for a long time",
     "iv-drug-use": "injecting drugs",
     "immunosuppressed": "a weak immune system or immune-suppressing medicine",
-    "disc-herniation": "a slipped (herniated) disc",
+    "disc-herniation": "a slipped or herniated disc",
 }
 
 PRESSURES: dict[str, str] = {
