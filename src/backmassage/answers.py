@@ -1,10 +1,8 @@
 """A person's answers, checked against the vocabulary of SPEC section 1."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from backmassage.errors import InvalidAnswer
 from backmassage.vocabulary import AGE_RANGE, CHOICES, DURATION_UNITS, FLAGS
@@ -19,8 +17,7 @@ _UNIT_WORDS = {
 DURATION_HINT = "a number and a unit, e.g. 2d, 3w or 6m (days, weeks, months)"
 
 
-@dataclass(frozen=True)
-class Answers:
+class Answers(NamedTuple):
     """Checked answers; ``None`` or an empty tuple means the person did not say."""
 
     location: str | None = None

@@ -1,6 +1,8 @@
-"""The command line: parse, call the engine, print. Nothing clinical happens here."""
+"""The command line: parse, call the engine, print. Nothing clinical happens here.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: typer would then evaluate every string
+annotation of every command at each start, which costs more than building them once.
+"""
 
 import functools
 import json
@@ -201,7 +203,8 @@ def recommend(
     if interactive and None in (answers.location, answers.cause, answers.duration_days, answers.age):
         from backmassage.guided import interview
 
-        answers = interview(answers, knowledge, asked_by_flags={k for k, v in given.items() if v})
+        answers = interview(answers, knowledge, asked_by_flags={k for k, v in given.items() if v},
+                            no_color=no_color)
         guided = True
     if answers.location is None:
         fail(f"where it hurts is required: pass --location ({_values('location')}), "

@@ -4,9 +4,8 @@ Pure: no printing, no terminal, no medical facts. Every fact comes from the know
 this module only scores, applies the safety rules and explains which answers led where.
 """
 
-from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from backmassage.answers import Answers
 from backmassage.expressions import Context
@@ -32,8 +31,7 @@ QUESTION_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     condition: Condition
     score: float
     facts: tuple[str, ...]

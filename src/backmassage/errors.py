@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -40,5 +39,7 @@ class KnowledgeError(BackmassageError):
 
 def suggest(value: str, valid: Iterable[str]) -> str | None:
     """The valid value closest to a mistyped one, or None when nothing is close."""
+    import difflib
+
     matches = difflib.get_close_matches(value.lower(), list(valid), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -5,17 +5,14 @@ that fits them best). Each one can also say, in plain words, which answers made 
 that is what the explanation of a recommendation is built from.
 """
 
-from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from backmassage.answers import Answers
 from backmassage.vocabulary import CHOICES
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     answers: Answers
     condition_id: str | None = None
     condition_name: str | None = None
@@ -33,8 +30,7 @@ def _fact(answer: str, value: str) -> str:
     return f"{CHOICES[answer][value]} ({answer}: {value})"
 
 
-@dataclass(frozen=True)
-class OneOf:
+class OneOf(NamedTuple):
     """location / cause: the single answer is one of ``values``."""
 
     answer: str
@@ -47,8 +43,7 @@ class OneOf:
         return [_fact(self.answer, getattr(ctx.answers, self.answer))] if self.holds(ctx) else []
 
 
-@dataclass(frozen=True)
-class AnyOf:
+class AnyOf(NamedTuple):
     """symptoms / history: at least one of ``values`` was reported."""
 
     answer: str
@@ -61,8 +56,7 @@ class AnyOf:
         return [_fact(self.answer, v) for v in getattr(ctx.answers, self.answer) if v in self.values]
 
 
-@dataclass(frozen=True)
-class InRange:
+class InRange(NamedTuple):
     """duration (in days) / age: known and within inclusive bounds."""
 
     answer: str
@@ -86,8 +80,7 @@ class InRange:
                 f"(duration: {_bounds(self.low, self.high, ' days')})"]
 
 
-@dataclass(frozen=True)
-class BestCondition:
+class BestCondition(NamedTuple):
     ids: frozenset[str]
 
     def holds(self, ctx: Context) -> bool:
@@ -97,8 +90,7 @@ class BestCondition:
         return [f"your answers fit {ctx.condition_name} (condition: {ctx.condition_id})"] if self.holds(ctx) else []
 
 
-@dataclass(frozen=True)
-class All:
+class All(NamedTuple):
     parts: tuple[Expression, ...]
 
     def holds(self, ctx: Context) -> bool:
@@ -108,8 +100,7 @@ class All:
         return _unique(fact for part in self.parts for fact in part.because(ctx)) if self.holds(ctx) else []
 
 
-@dataclass(frozen=True)
-class Any_:
+class Any_(NamedTuple):
     parts: tuple[Expression, ...]
 
     def holds(self, ctx: Context) -> bool:
@@ -119,8 +110,7 @@ class Any_:
         return _unique(fact for part in self.parts for fact in part.because(ctx))
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(NamedTuple):
     part: Expression
     wording: str
 

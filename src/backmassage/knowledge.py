@@ -2,21 +2,17 @@
 
 The hot path (a cached, unchanged knowledge folder) reads the files, hashes them and loads
 the checked data from a JSON cache: PyYAML and the schema are imported only when a file
-changed. The cache is keyed on the files' content and on this program's version, so a
-stale entry is never served.
+changed. A cache entry holds the very texts it was checked from and this program's version, and is
+used only when both match exactly, so a stale entry is never served.
 """
 
-from __future__ import annotations
-
-import hashlib
 import json
 import os
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from backmassage import __version__
 from backmassage.errors import KnowledgeError, suggest
@@ -28,15 +24,13 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 CACHE_FORMAT = "1"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     id: str
     title: str
     url: str | None
 
 
-@dataclass(frozen=True)
-class Technique:
+class Technique(NamedTuple):
     id: str
     name: str
     description: str
@@ -47,20 +41,17 @@ class Technique:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TechniqueChoice:
+class TechniqueChoice(NamedTuple):
     id: str
     why: str
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     expression: Expression
     weight: float
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     id: str
     name: str
     description: str
@@ -71,8 +62,7 @@ class Condition:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A red flag or a contraindication: when it holds, it sets triage, removes techniques, warns."""
 
     id: str
@@ -88,8 +78,7 @@ class Rule:
     when_text: str = ""  # the rule's condition in words, for people auditing it
 
 
-@dataclass(frozen=True)
-class Knowledge:
+class Knowledge(NamedTuple):
     version: str
     name: str
     min_score: float
@@ -103,6 +92,9 @@ class Knowledge:
 
 
 def bundled_folder() -> Path:
+    folder = Path(__file__).with_name("data")  # the usual install: a plain folder, found without importlib
+    if folder.is_dir():
+        return folder
     from importlib.resources import files
 
     return Path(str(files("backmassage") / "data"))
@@ -115,13 +107,13 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     """
     folder = Path(path) if path is not None else bundled_folder()
     contents = read_folder(folder)
-    key = _cache_key(contents)
-    data = _read_cache(key)
+    key = _cache_key(folder, contents)
+    data = _read_cache(key, contents)
     if data is None:
         data, problems = check_files(contents)
         if problems:
             raise KnowledgeError(problems)
-        _write_cache(key, data)
+        _write_cache(key, contents, data)
     return build(data, str(folder))
 
 
@@ -323,36 +315,40 @@ def cache_dir() -> Path | None:
     return Path(base) / "backmassage"
 
 
-def _cache_key(contents: dict[str, str]) -> str:
-    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0".encode())
+def _cache_key(folder: Path, contents: dict[str, str]) -> str:
+    """Names the cache entry; the entry itself holds the texts it was built from, compared in full."""
+    key = zlib.crc32(f"{CACHE_FORMAT}\0{__version__}\0{folder.resolve()}".encode())
     for name in FILE_NAMES:
-        digest.update(name.encode() + b"\0" + contents[name].encode("utf-8") + b"\0")
-    return digest.hexdigest()
+        key = zlib.crc32(contents[name].encode("utf-8"), key)
+    return f"{key:08x}"
 
 
-def _read_cache(key: str) -> dict[str, Any] | None:
+def _read_cache(key: str, contents: dict[str, str]) -> dict[str, Any] | None:
     folder = cache_dir()
     if folder is None:
         return None
     try:
         with open(folder / f"knowledge-{key}.json", encoding="utf-8") as file:
             cached = json.load(file)
-        return cached["data"] if cached.get("key") == key else None
+        fresh = cached["version"] == __version__ and cached["format"] == CACHE_FORMAT and cached["texts"] == contents
+        return cached["data"] if fresh else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def _write_cache(key: str, data: dict[str, Any]) -> None:
+def _write_cache(key: str, contents: dict[str, str], data: dict[str, Any]) -> None:
     """Best effort and atomic: a cache that cannot be written only costs speed."""
     folder = cache_dir()
     if folder is None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".knowledge-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump({"key": key, "data": data}, file, ensure_ascii=False, separators=(",", ":"))
+                json.dump({"version": __version__, "format": CACHE_FORMAT, "texts": contents, "data": data}, file, ensure_ascii=False, separators=(",", ":"))
             os.replace(temp, folder / f"knowledge-{key}.json")
         except BaseException:
             os.unlink(temp)

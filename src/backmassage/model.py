@@ -1,23 +1,19 @@
 """What the engine returns: plain, immutable data (SPEC section 4)."""
 
-from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from backmassage.answers import Answers
 
 
-@dataclass(frozen=True)
-class ConditionMatch:
+class ConditionMatch(NamedTuple):
     id: str
     name: str
     score: float
-    description: str = field(default="", compare=False)
+    description: str = ""
 
 
-@dataclass(frozen=True)
-class TechniqueAdvice:
+class TechniqueAdvice(NamedTuple):
     id: str
     name: str
     why: str
@@ -29,29 +25,25 @@ class TechniqueAdvice:
     frequency: str = ""
 
 
-@dataclass(frozen=True)
-class Avoid:
+class Avoid(NamedTuple):
     id: str
     reason: str
     name: str = ""
 
 
-@dataclass(frozen=True)
-class RedFlag:
+class RedFlag(NamedTuple):
     id: str
     name: str
     advice: str
     triage: str = ""
 
 
-@dataclass(frozen=True)
-class SourceRef:
+class SourceRef(NamedTuple):
     title: str
     url: str | None
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     """The answer for one person. ``to_dict()`` is exactly the JSON object of SPEC section 4."""
 
     triage: str
@@ -64,10 +56,10 @@ class Recommendation:
     explanation: tuple[str, ...]
     sources: tuple[SourceRef, ...]
     knowledge_version: str
-    answers: Answers = field(default_factory=Answers, compare=False)
+    answers: Answers = Answers()
     # Which step each explanation sentence belongs to (triage, condition, technique, avoid,
     # missing), so a renderer can lay them out; not part of the JSON contract.
-    explanation_steps: tuple[str, ...] = field(default=(), compare=False)
+    explanation_steps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def match(m: ConditionMatch) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def render_recommendation(rec: Recommendation, console: Console, rerun_command: 
     _sources(rec, console)
     if rerun_command:
         console.print(_heading("Run this again without the questions"))
-        console.print(Text(rerun_line(rec.answers), style="bold"))
+        console.print(Text(rerun_line(rec.answers), style="bold"), soft_wrap=True)  # one line to copy
     console.print(Text("\n" + DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim"))
 
 
