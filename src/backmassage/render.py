@@ -1,12 +1,16 @@
-"""How a recommendation looks in a terminal (rich). Text from the knowledge is never markup."""
+"""How a recommendation looks in a terminal (rich). Text from the knowledge is never markup.
+
+The ordinary answer is built as one rich ``Text`` and printed once: no tables or panels, so
+that only ``rich.console`` and ``rich.text`` load on the way to a person's first answer. The
+warning-signs panel (``rich.panel``) and the browsing tables (``rich.table``) load when needed.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
-from rich.console import Console, Group
-from rich.panel import Panel
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 
 from backmassage.expressions import describe_days
@@ -14,6 +18,8 @@ from backmassage.model import Recommendation
 from backmassage.vocabulary import CHOICES
 
 MAX_WIDTH = 88
+INDENT = 3
+NO_MASSAGE = ("emergency", "urgent")
 DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage "
               "therapist (RMT) or a doctor; if in doubt, ask a healthcare professional.")
 TRIAGE_BANNER = {
@@ -36,38 +42,71 @@ def make_console(no_color: bool = False, **options: Any) -> Console:
     return console
 
 
-def _heading(title: str) -> Text:
-    return Text("\n" + title, style="bold underline")
+class Page:
+    """Lines of styled text, wrapped to the console's width, printed in one go."""
 
+    def __init__(self, width: int):
+        self.width = width
+        self.text = Text()
 
-def _bullets(items: list[str] | tuple[str, ...], marker: str = "•", style: str = "") -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(width=2, style=style)
-    table.add_column(ratio=1)
-    for item in items:
-        table.add_row(marker, Text(item))
-    return table
+    def line(self, text: str = "", style: str = "") -> None:
+        for part in textwrap.wrap(text, self.width) or [""]:
+            self.text.append(part + "\n", style=style)
+
+    def pieces(self, *pieces: tuple[str, str]) -> None:
+        """One short line made of (text, style) pieces."""
+        for text, style in pieces:
+            self.text.append(text, style=style)
+        self.text.append("\n")
+
+    def banner(self, label: str, style: str, action: str) -> None:
+        """The triage line: a coloured label, then what to do, wrapped beside it."""
+        tag = f" {label} "
+        lines = textwrap.wrap(action, self.width - len(tag) - 2) or [""]
+        self.text.append(tag, style=style)
+        self.text.append("  " + lines[0] + "\n", style="bold")
+        for line in lines[1:]:
+            self.text.append(" " * (len(tag) + 2) + line + "\n", style="bold")
+
+    def heading(self, title: str) -> None:
+        self.text.append("\n" + title + "\n", style="bold underline")
+
+    def bullets(self, items: list[str] | tuple[str, ...], marker: str = "•", style: str = "") -> None:
+        for item in items:
+            lines = textwrap.wrap(item, self.width - INDENT) or [""]
+            self.text.append(f"{marker:<{INDENT - 1}} ", style=style)
+            self.text.append(lines[0] + "\n")
+            for line in lines[1:]:
+                self.text.append(" " * INDENT + line + "\n")
+
+    def print(self, console: Console) -> None:
+        self.text.rstrip()
+        console.print(self.text, overflow="ignore", crop=False)
 
 
 def render_recommendation(rec: Recommendation, console: Console, rerun_command: bool = False) -> None:
     """The whole answer, most important first: what to do, what to ask for, what to avoid, why."""
-    _triage_banner(rec, console)
-    _condition(rec, console)
-    _techniques(rec, console)
-    _avoid_and_cautions(rec, console)
+    if rec.red_flags:
+        _warning_panel(rec, console)
+    page = Page(console.width)
+    if not rec.red_flags:
+        label, style, _, action = TRIAGE_BANNER[rec.triage]
+        page.banner(label, style, action)
+    _condition(rec, page)
+    _techniques(rec, page)
+    _avoid_and_cautions(rec, page)
     if rec.triage not in NO_MASSAGE:
-        console.print(_heading("Tell your therapist"))
-        console.print(Text(therapist_note(rec), style="italic"))
-    console.print(_heading("Why this advice"))
-    console.print(_bullets(_steps(rec, "triage", "condition", "missing")))
-    _sources(rec, console)
+        page.heading("Tell your therapist")
+        page.line(therapist_note(rec), style="italic")
+    page.heading("Why this advice")
+    page.bullets(_steps(rec, "triage", "condition", "missing"))
+    _sources(rec, page)
     if rerun_command:
-        console.print(_heading("Run this again without the questions"))
-        console.print(Text(rerun_line(rec.answers), style="bold"), soft_wrap=True)  # one line to copy
-    console.print(Text("\n" + DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim"))
-
-
-NO_MASSAGE = ("emergency", "urgent")
+        page.heading("Run this again without the questions")
+        page.line(rerun_line(rec.answers), style="bold")
+    page.line()
+    page.line(DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim")
+    page.print(console)
 
 
 def _steps(rec: Recommendation, *steps: str) -> list[str]:
@@ -76,65 +115,64 @@ def _steps(rec: Recommendation, *steps: str) -> list[str]:
     return [sentence for sentence, kind in zip(rec.explanation, kinds) if kind in steps]
 
 
-def _triage_banner(rec: Recommendation, console: Console) -> None:
+def _warning_panel(rec: Recommendation, console: Console) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+
     label, style, border, action = TRIAGE_BANNER[rec.triage]
-    banner = Text.assemble((f" {label} ", style), "  ", (action, "bold"))
-    if not rec.red_flags:
-        console.print(Panel(banner, border_style=border, padding=(0, 1)))
-        return
-    body: list[Any] = [banner]
+    body: list[Any] = [Text.assemble((f" {label} ", style), "  ", (action, "bold"))]
     for flag in rec.red_flags:
         body += [Text(), Text(flag.name, style="bold"), Text(flag.advice)]
     console.print(Panel(Group(*body), title="Warning signs", title_align="left", border_style=border,
                         padding=(0, 1)))
 
 
-def _condition(rec: Recommendation, console: Console) -> None:
+def _condition(rec: Recommendation, page: Page) -> None:
     if not rec.condition:
         return
-    console.print(_heading("What your answers point to"))
-    console.print(Text.assemble((rec.condition.name, "bold"), f"  ({rec.condition.score:.0%} match)"))
+    page.heading("What your answers point to")
+    page.pieces((rec.condition.name, "bold"), (f"  ({rec.condition.score:.0%} match)", ""))
     if rec.condition.description:
-        console.print(Text(rec.condition.description))
+        page.line(rec.condition.description)
     if rec.alternatives:
-        console.print(Text("Also possible: " + ", ".join(f"{a.name} ({a.score:.0%})" for a in rec.alternatives),
-                           style="dim"))
+        page.line("Also possible: " + ", ".join(f"{a.name} ({a.score:.0%})" for a in rec.alternatives), style="dim")
 
 
-def _techniques(rec: Recommendation, console: Console) -> None:
+def _techniques(rec: Recommendation, page: Page) -> None:
     if not rec.techniques:
         return
     cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
-    console.print(_heading("Massage to ask for" + cleared))
+    page.heading("Massage to ask for" + cleared)
     best = rec.techniques[0]
-    console.print(Text.assemble((best.name, "bold cyan"),
-                                f"  {'-'.join(best.pressure)} pressure · {best.session_minutes} min sessions"))
-    console.print(Text(best.why))
-    console.print(Text("How often: " + best.frequency, style="dim"))
-    console.print(Text("What it can do:"))
-    console.print(_bullets(list(best.benefits), marker="+", style="green"))
+    page.pieces((best.name, "bold cyan"),
+                (f"  {'-'.join(best.pressure)} pressure · {best.session_minutes} min sessions", ""))
+    page.line(best.why)
+    page.line("How often: " + best.frequency, style="dim")
+    page.line("What it can do:")
+    page.bullets(list(best.benefits), marker="+", style="green")
     if len(rec.techniques) > 1:
-        console.print(Text("Also suitable:"))
-        console.print(_bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:]], marker="·"))
+        page.line("Also suitable:")
+        page.bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:]], marker="·")
 
 
-def _avoid_and_cautions(rec: Recommendation, console: Console) -> None:
+def _avoid_and_cautions(rec: Recommendation, page: Page) -> None:
     if rec.avoid:
-        console.print(_heading("Avoid"))
-        console.print(_bullets(_steps(rec, "avoid") or [f"{a.name or a.id}: {a.reason}" for a in rec.avoid],
-                               marker="✗", style="bold red"))
+        page.heading("Avoid")
+        page.bullets(_steps(rec, "avoid") or [f"{a.name or a.id}: {a.reason}" for a in rec.avoid],
+                     marker="✗", style="bold red")
     if rec.cautions:
-        console.print(_heading("Be careful"))
-        console.print(_bullets(rec.cautions, marker="!", style="bold yellow"))
+        page.heading("Be careful")
+        page.bullets(rec.cautions, marker="!", style="bold yellow")
 
 
-def _sources(rec: Recommendation, console: Console) -> None:
+def _sources(rec: Recommendation, page: Page) -> None:
     if not rec.sources:
         return
-    console.print(_heading("Sources"))
+    page.heading("Sources")
     for number, source in enumerate(rec.sources, start=1):
-        console.print(Text(f"{number}. {source.title}", style="dim"), no_wrap=True, overflow="ellipsis")
-    console.print(Text("Links to every source: add --json, or run backmassage explain ID.", style="dim"))
+        title = f"{number}. {source.title}"
+        page.line(title if len(title) <= page.width else title[: page.width - 1] + "…", style="dim")
+    page.line("Links to every source: add --json, or run backmassage explain ID.", style="dim")
 
 
 def rerun_line(answers: Any) -> str:
@@ -164,8 +202,12 @@ def therapist_note(rec: Recommendation) -> str:
     return " ".join(parts)
 
 
+# --- browsing ----------------------------------------------------------------------------------
+
 def render_conditions(knowledge: Any, console: Console) -> None:
-    table = Table(title="Back-pain patterns", title_justify="left", show_lines=False, expand=True)
+    from rich.table import Table
+
+    table = Table(title="Back-pain patterns", title_justify="left", expand=True)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("name", style="bold")
     table.add_column("massage, best first")
@@ -176,6 +218,8 @@ def render_conditions(knowledge: Any, console: Console) -> None:
 
 
 def render_techniques(knowledge: Any, console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="Kinds of massage", title_justify="left", expand=True)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("name", style="bold")
@@ -188,28 +232,29 @@ def render_techniques(knowledge: Any, console: Console) -> None:
 
 
 def render_item(item: dict[str, Any], console: Console) -> None:
-    console.print(Text.assemble((item["name"], "bold"), f"  ({item['kind']} {item['id']})"))
+    page = Page(console.width)
+    page.pieces((item["name"], "bold"), (f"  ({item['kind']} {item['id']})", "dim"))
     for key, title in (("description", None), ("when", "Raised when"), ("advice", "What to do"),
                        ("caution", "Caution"), ("reason", "Why techniques are left out"),
                        ("frequency", "How often")):
         if item.get(key):
-            console.print(Text(f"{title}: {item[key]}" if title else item[key]))
+            page.line(f"{title}: {item[key]}" if title else item[key])
     if item.get("triage"):
-        console.print(Text(f"Triage: {item['triage']}"))
+        page.line(f"Triage: {item['triage']}")
     if item.get("pressure"):
-        console.print(Text(f"Pressure: {', '.join(item['pressure'])} · {item['session_minutes']} min sessions"))
+        page.line(f"Pressure: {', '.join(item['pressure'])} · {item['session_minutes']} min sessions")
     if item.get("benefits"):
-        console.print(_heading("What it can do"))
-        console.print(_bullets(item["benefits"]))
+        page.heading("What it can do")
+        page.bullets(item["benefits"])
     if item.get("techniques"):
-        console.print(_heading("Massage, best first"))
-        console.print(_bullets([f"{t['name']} ({t['id']}): {t['why']}" for t in item["techniques"]]))
+        page.heading("Massage, best first")
+        page.bullets([f"{t['name']} ({t['id']}): {t['why']}" for t in item["techniques"]])
     if item.get("avoid"):
-        console.print(_heading("Leaves out"))
-        console.print(_bullets([f"{t['name']} ({t['id']})" for t in item["avoid"]], marker="✗"))
+        page.heading("Leaves out")
+        page.bullets([f"{t['name']} ({t['id']})" for t in item["avoid"]], marker="✗")
     if item.get("cautions"):
-        console.print(_heading("Be careful"))
-        console.print(_bullets(item["cautions"], marker="!"))
-    console.print(_heading("Sources"))
-    for number, source in enumerate(item["sources"], start=1):
-        console.print(Text(f"{number}. {source['title']}" + (f" {source['url']}" if source["url"] else "")))
+        page.heading("Be careful")
+        page.bullets(item["cautions"], marker="!")
+    page.heading("Sources")
+    page.bullets([s["title"] + (f" {s['url']}" if s["url"] else "") for s in item["sources"]], marker="-")
+    page.print(console)
