@@ -69,7 +69,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
                                + (list(best.condition.cautions) if best else []))),
         explanation=tuple(sentence for _, sentences in steps for sentence in sentences),
         explanation_steps=tuple(step for step, sentences in steps for _ in sentences),
-        sources=gather_sources(red_flags, contraindications, best, techniques[:1], knowledge),
+        sources=gather_sources(triage, red_flags, contraindications, best, techniques[:1], knowledge),
         knowledge_version=knowledge.version,
         answers=answers,
     )
@@ -120,13 +120,16 @@ def _advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
     )
 
 
-def gather_sources(red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
+def gather_sources(triage: str, red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
                    techniques: list[TechniqueAdvice], knowledge: Knowledge) -> tuple[SourceRef, ...]:
-    """The sources behind what the answer says: the rules that fired, the condition, and the
-    technique described in full (the others' reasons come from the condition's sources)."""
-    ids = [sid for rule in red_flags + contraindications for sid in rule.sources]
-    ids += list(best.condition.sources) if best else []
-    ids += [sid for t in techniques for sid in knowledge.techniques[t.id].sources]
+    """The sources behind what the answer says. For emergency and urgent answers that is the
+    red flags; otherwise every rule that fired, the condition, and the technique described in
+    full (the other techniques' reasons come from the condition's sources)."""
+    ids = [sid for rule in red_flags for sid in rule.sources]
+    if triage not in NO_TECHNIQUES_AT:
+        ids += [sid for rule in contraindications for sid in rule.sources]
+        ids += list(best.condition.sources) if best else []
+        ids += [sid for t in techniques for sid in knowledge.techniques[t.id].sources]
     return tuple(SourceRef(knowledge.sources[sid].title, knowledge.sources[sid].url) for sid in _unique(ids))
 
 

@@ -85,21 +85,26 @@ class Page:
 
 
 def render_recommendation(rec: Recommendation, console: Console, rerun_command: bool = False) -> None:
-    """The whole answer, most important first: what to do, what to ask for, what to avoid, why."""
+    """The whole answer, most important first: what to do, what to ask for, what to avoid, why.
+
+    For emergency and urgent answers only the warning, its reasons and its sources are shown:
+    nothing about massage may distract from what to do now (the JSON still has every field).
+    """
     if rec.red_flags:
         _warning_panel(rec, console)
     page = Page(console.width)
     if not rec.red_flags:
         label, style, _, action = TRIAGE_BANNER[rec.triage]
         page.banner(label, style, action)
-    _condition(rec, page)
-    _techniques(rec, page)
-    _avoid_and_cautions(rec, page)
     if rec.triage not in NO_MASSAGE:
+        _condition(rec, page)
+        _techniques(rec, page)
+        _avoid_and_cautions(rec, page)
         page.heading("Tell your therapist")
         page.line(therapist_note(rec), style="italic")
     page.heading("Why this advice")
-    page.bullets(_steps(rec, "triage", "condition", "missing"))
+    page.bullets(_steps(rec, "triage", "missing") if rec.triage in NO_MASSAGE
+                 else _steps(rec, "triage", "condition", "missing"))
     _sources(rec, page)
     if rerun_command:
         page.heading("Run this again without the questions")
