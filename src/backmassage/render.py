@@ -136,11 +136,18 @@ def _condition(rec: Recommendation, page: Page) -> None:
     if not rec.condition:
         return
     page.heading("What your answers point to")
-    page.pieces((rec.condition.name, "bold"), (f"  ({rec.condition.score:.0%} match)", ""))
+    page.pieces((rec.condition.name, "bold"), (f"  · {match_words(rec.condition.score)}", ""))
     if rec.condition.description:
         page.line(rec.condition.description)
     if rec.alternatives:
-        page.line("Also possible: " + ", ".join(f"{a.name} ({a.score:.0%})" for a in rec.alternatives), style="dim")
+        page.line("Also possible: " + ", ".join(a.name for a in rec.alternatives), style="dim")
+
+
+def match_words(score: float) -> str:
+    """How well the answers fit a pattern, in words: a score is not a probability of disease."""
+    if score >= 0.75:
+        return f"a strong match with your answers ({score:.2f})"
+    return f"a fair match with your answers ({score:.2f})" if score >= 0.5 else f"a weak match ({score:.2f})"
 
 
 def _techniques(rec: Recommendation, page: Page) -> None:
