@@ -1,16 +1,38 @@
-"""The Python API (SPEC section 5)."""
+"""The Python API (SPEC section 5): one person with ``recommend``, many with ``recommend_many``.
+
+    >>> from backmassage import recommend, InvalidAnswer
+    >>> rec = recommend(location="lower", cause="lifting", symptoms=["spasm"], duration="3d", age=40)
+    >>> rec.triage in ("massage", "see-clinician", "urgent", "emergency")
+    True
+    >>> sorted(rec.to_dict())[:3]
+    ['alternatives', 'avoid', 'cautions']
+    >>> try:
+    ...     recommend(location="hip")
+    ... except InvalidAnswer as error:
+    ...     print(error.answer, "|", error.valid)
+    location | lower, upper, neck, widespread
+
+Everything here is pure: no printing, no terminal, no files except the knowledge folder.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from backmassage import engine
-from backmassage.answers import parse_answers
+from backmassage import expressions as ex
+from backmassage.answers import Answers, parse_answers
+from backmassage.errors import InvalidAnswer
 from backmassage.knowledge import Knowledge
 from backmassage.knowledge import load_knowledge as _load_knowledge
 from backmassage.model import Recommendation
+
+__all__ = ["ANSWER_NAMES", "load_knowledge", "recommend", "recommend_many"]
+
+ANSWER_NAMES = ("location", "cause", "symptoms", "history", "duration", "age", "pressure")
+"""The keys ``recommend_many`` reads from each row (SPEC section 1); other keys are ignored."""
 
 _bundled: Knowledge | None = None
 
@@ -18,7 +40,8 @@ _bundled: Knowledge | None = None
 def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     """Load a knowledge folder laid out like the bundled ``data/`` (``None``: the bundled one).
 
-    Raises ``backmassage.KnowledgeError`` listing every problem when it is not valid.
+    The bundled knowledge is loaded once per process and then reused. A folder is checked
+    in full; ``backmassage.KnowledgeError`` lists every problem when it is not valid.
     """
     global _bundled
     if path is not None:
@@ -38,34 +61,209 @@ def recommend(
     pressure: str | None = None,
     knowledge: Knowledge | None = None,
 ) -> Recommendation:
-    """Recommend a massage, or a doctor, for one person's answers.
+    """Recommend a massage, or a doctor first, for one person's answers.
 
-    Values are those of SPEC section 1, case-insensitive; lists may also be comma-separated
-    text. Raises ``backmassage.InvalidAnswer`` (a ``ValueError``) naming a wrong answer.
+    Values are those of SPEC section 1 and case-insensitive; ``symptoms`` and ``history``
+    take a list or comma-separated text. ``location`` is required; any other answer left
+    out counts as unknown. ``knowledge=None`` uses the bundled knowledge.
+
+    Returns a ``Recommendation``; ``rec.to_dict()`` is exactly the JSON object of SPEC
+    section 4 (what ``backmassage recommend --json`` prints).
+
+    Raises ``backmassage.InvalidAnswer``, a ``ValueError`` whose ``answer`` names the wrong
+    answer, ``value`` is what was given and ``valid`` lists the valid values.
 
         >>> recommend(location="lower", cause="lifting", duration="3d").triage
         'massage'
     """
     answers = parse_answers(
-        location=location, cause=cause,
-        symptoms=list(symptoms) if symptoms is not None and not isinstance(symptoms, str) else symptoms,
-        history=list(history) if history is not None and not isinstance(history, str) else history,
+        location=location, cause=cause, symptoms=_as_list(symptoms), history=_as_list(history),
         duration=duration, age=age, pressure=pressure,
     )
-    return engine.recommend(answers, knowledge or load_knowledge())
+    return engine.recommend(answers, load_knowledge() if knowledge is None else knowledge)
 
 
 def recommend_many(
     rows: Iterable[Mapping[str, Any]], knowledge: Knowledge | None = None
-) -> Iterator[Recommendation | Exception]:
-    """Recommend for each row (a mapping with the keys of ``recommend``), lazily and in order.
+) -> Iterator[Recommendation | InvalidAnswer]:
+    """Recommend for each row, lazily and in order: one result per row, never more, never fewer.
 
-    A row with a wrong answer yields its ``InvalidAnswer`` instead of stopping the stream.
+    Each row is a mapping with the keys of ``recommend`` (``location``, ``cause``,
+    ``symptoms``, ``history``, ``duration``, ``age``, ``pressure``); other keys, such as an
+    ``id``, are ignored. A row with a wrong answer yields its ``InvalidAnswer`` instead of
+    stopping the stream, so results stay aligned with rows::
+
+        for row, result in zip(rows, recommend_many(rows)):
+            if isinstance(result, InvalidAnswer): ...
+
+    Rows are read one at a time as results are taken (a generator in, a generator out), so
+    memory stays flat however many rows there are. The knowledge is loaded at the first row.
+    A row that is not a mapping raises ``TypeError``. The results are exactly those of
+    ``recommend`` for each row, computed faster for many rows (see ``Recommender``).
     """
-    knowledge = knowledge or load_knowledge()
-    allowed = {"location", "cause", "symptoms", "history", "duration", "age", "pressure"}
+    recommender: Recommender | None = None
     for row in rows:
+        if not isinstance(row, Mapping):
+            raise TypeError(f"recommend_many: each row must be a mapping of answers, not {type(row).__name__}")
+        if recommender is None:
+            recommender = Recommender(load_knowledge() if knowledge is None else knowledge)
         try:
-            yield recommend(**{k: v for k, v in row.items() if k in allowed}, knowledge=knowledge)
-        except ValueError as error:
+            answers = parse_answers(**{name: _as_list(row[name]) if name in ("symptoms", "history") else row[name]
+                                       for name in ANSWER_NAMES if name in row})
+        except InvalidAnswer as error:
             yield error
+            continue
+        yield recommender(answers)
+
+
+def _as_list(values: Iterable[str] | str | None) -> Any:
+    """parse_answers takes text, a list or a tuple; any other iterable (a set, a generator) becomes a list."""
+    if values is None or isinstance(values, (str, list, tuple)):
+        return values
+    try:
+        return list(values)
+    except TypeError:
+        return values  # not iterable: parse_answers refuses it with an InvalidAnswer
+
+
+# --- many rows: score only what the answers can touch --------------------------------------
+#
+# engine.recommend scores every condition and checks every red flag and contraindication.
+# Only conditions scoring above 0 and rules that hold change its result: a condition at 0
+# is never named, and a rule that does not hold sets nothing. So handing the engine the same
+# knowledge with only the items that *could* score or hold, in their original order, gives
+# exactly the same recommendation, with less work when the knowledge is large.
+#
+# Which items could? Every expression has a necessary condition in "clause" form: a set of
+# answer values at least one of which the person must have given ({symptoms: [fever]} needs
+# ("symptoms", "fever"); {age: {min: 50}} needs an age at all). An item is a candidate only
+# when each of its clauses meets the person's answers. Expressions with no such condition
+# (not, condition, anything unknown) add no clause, which only ever keeps more candidates.
+# tests/test_api.py checks the equivalence against engine.recommend on generated answers.
+
+_Atom = tuple[str, str]
+_Clause = frozenset[_Atom]
+_KNOWN = "*"  # the atom ("age", "*"): an age was given
+# A rough share of people giving each answer value, to index each item under its rarest clause.
+NARROW_FROM = 100  # conditions + red flags + contraindications
+_SHARE = {"location": 0.25, "cause": 0.15, "symptoms": 0.1, "history": 0.08, "duration": 1.0, "age": 1.0}
+
+
+def _clauses(expression: Any) -> list[_Clause]:
+    """Necessary conditions of an expression: it can hold only if each clause meets the answers."""
+    kind = type(expression)
+    if kind in (ex.OneOf, ex.AnyOf):
+        return [frozenset((expression.answer, value) for value in expression.values)]
+    if kind is ex.InRange:
+        return [frozenset({(expression.answer, _KNOWN)})]
+    if kind is ex.All:
+        return [clause for part in expression.parts for clause in _clauses(part)]
+    if kind is ex.Any_:
+        union: _Clause = frozenset()
+        for part in expression.parts:
+            clauses = _clauses(part)
+            if not clauses:
+                return []
+            union |= min(clauses, key=_cost)
+        return [union]
+    return []  # not, condition, or a kind this index does not know: no constraint
+
+
+def _cost(clause: _Clause) -> float:
+    return sum(_SHARE.get(answer, 1.0) for answer, _ in clause)
+
+
+def _condition_clauses(condition: Any) -> list[_Clause]:
+    clauses = _clauses(condition.requires) if condition.requires is not None else []
+    evidence = [_clauses(item.expression) for item in condition.evidence]
+    if evidence and all(evidence):  # scoring above 0 needs at least one item of evidence to hold
+        clauses.append(frozenset().union(*(min(item, key=_cost) for item in evidence)))
+    return clauses
+
+
+def _atoms(answers: Answers) -> set[_Atom]:
+    atoms = {("location", answers.location), ("cause", answers.cause)}
+    atoms.update(("symptoms", value) for value in answers.symptoms)
+    atoms.update(("history", value) for value in answers.history)
+    if answers.duration_days is not None:
+        atoms.add(("duration", _KNOWN))
+    if answers.age is not None:
+        atoms.add(("age", _KNOWN))
+    return atoms
+
+
+class _Index:
+    """Items of one kind (conditions, red flags or contraindications), indexed by their rarest clause."""
+
+    def __init__(self, items: tuple[Any, ...], clauses_of: Callable[[Any], list[_Clause]]):
+        self.items = items
+        self.always: list[int] = []
+        self.by_atom: dict[_Atom, list[int]] = {}
+        self.checks: dict[int, list[_Clause]] = {}
+        for position, item in enumerate(items):
+            clauses = sorted(clauses_of(item), key=_cost)
+            if not clauses:
+                self.always.append(position)
+                continue
+            for atom in clauses[0]:
+                self.by_atom.setdefault(atom, []).append(position)
+            if len(clauses) > 1:
+                self.checks[position] = clauses[1:]
+
+    def candidates(self, atoms: set[_Atom]) -> tuple[Any, ...]:
+        positions = set(self.always)
+        for atom in atoms:
+            positions.update(self.by_atom.get(atom, ()))
+        checks = self.checks
+        return tuple(self.items[p] for p in sorted(positions)
+                     if p not in checks or not any(clause.isdisjoint(atoms) for clause in checks[p]))
+
+
+class Recommender:
+    """``engine.recommend`` for many answers against one knowledge, with the same results.
+
+    Calling it with checked ``Answers`` returns exactly ``engine.recommend(answers, knowledge)``,
+    but the engine only sees the conditions, red flags and contraindications the answers can
+    touch (see the comment above), and the narrowed knowledge is reused for answers that give
+    the same choices. Memory stays bounded: at most ``cache_size`` narrowed knowledges.
+    ``narrow=None`` narrows only knowledge of ``NARROW_FROM`` items or more, where it pays.
+    """
+
+    def __init__(self, knowledge: Knowledge, *, narrow: bool | None = None, cache_size: int = 4096):
+        self.knowledge = knowledge
+        self.cache_size = cache_size
+        size = len(knowledge.conditions) + len(knowledge.red_flags) + len(knowledge.contraindications)
+        # Narrowing costs a few microseconds a row; it pays off from about a hundred items.
+        self.narrow = size >= NARROW_FROM if narrow is None else narrow
+        self._narrowed: dict[tuple[Any, ...], Knowledge] = {}
+        if self.narrow:
+            self._conditions = _Index(knowledge.conditions, _condition_clauses)
+            self._red_flags = _Index(knowledge.red_flags, lambda rule: _clauses(rule.when))
+            self._contraindications = _Index(knowledge.contraindications, lambda rule: _clauses(rule.when))
+
+    def narrowed(self, answers: Answers) -> Knowledge:
+        """The knowledge with only what these answers can touch, in the original order."""
+        key = (answers.location, answers.cause, answers.symptoms, answers.history,
+               answers.duration_days is not None, answers.age is not None)
+        knowledge = self._narrowed.get(key)
+        if knowledge is None:
+            atoms = _atoms(answers)
+            knowledge = _replace(self.knowledge,
+                                 conditions=self._conditions.candidates(atoms),
+                                 red_flags=self._red_flags.candidates(atoms),
+                                 contraindications=self._contraindications.candidates(atoms))
+            if len(self._narrowed) >= self.cache_size:
+                del self._narrowed[next(iter(self._narrowed))]  # the oldest entry
+            self._narrowed[key] = knowledge
+        return knowledge
+
+    def __call__(self, answers: Answers) -> Recommendation:
+        return engine.recommend(answers, self.narrowed(answers) if self.narrow else self.knowledge)
+
+
+def _replace(knowledge: Knowledge, **changes: Any) -> Knowledge:
+    if hasattr(knowledge, "_replace"):  # a NamedTuple
+        return knowledge._replace(**changes)
+    import dataclasses
+
+    return dataclasses.replace(knowledge, **changes)  # type: ignore[type-var]

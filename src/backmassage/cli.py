@@ -302,6 +302,56 @@ def kb_schema() -> None:
     print_json(json_schema())
 
 
+# --- batch -------------------------------------------------------------------------------------
+
+BATCH_EPILOG = (
+    "Examples:\n\n"
+    "  backmassage batch intake.csv -o triage.jsonl\n\n"
+    "  backmassage batch intake.jsonl | jq -c 'select(.triage == \"urgent\" or .triage == \"emergency\")'\n\n"
+    "  export-intake | backmassage batch - --format csv > triage.jsonl\n\n"
+    "Columns (CSV header or JSONL keys): id (optional, passed through), location (required), cause, "
+    "symptoms, history (lists separated by ; or , in CSV, arrays in JSONL), duration, age, pressure. "
+    "Unknown columns are ignored with a warning.\n\n"
+    "Output: one JSON line per row, in order, with row and id, and either the recommendation "
+    "(as recommend --json) or error. Exit codes: 0 every row triaged, 2 input, output or "
+    "knowledge unusable, 3 some rows invalid, 130 interrupted (OUTPUT is then left as it was)."
+)
+
+
+@app.command(epilog=BATCH_EPILOG)
+@reporting_errors
+def batch(
+    source: Annotated[str, typer.Argument(
+        metavar="INPUT", show_default=False, help="A .csv or .jsonl file of intake answers, or - for stdin.")],
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="OUTPUT", show_default=False,
+        help="Write the JSONL to this file, atomically (all of it or, on error or Ctrl-C, none), "
+             "instead of stdout.")] = None,
+    input_format: Annotated[Optional[str], typer.Option(
+        "--format", metavar="FORMAT", show_default=False,
+        help="csv or jsonl (default: from the extension of INPUT; required with -).")] = None,
+    encoding: Annotated[str, typer.Option(
+        metavar="CODEC", help="The text encoding of INPUT, e.g. cp1252 for an old Excel export.")] = "utf-8",
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar and no summary on stderr (warnings and errors still show).")] = False,
+    kb: KbOption = None,
+) -> None:
+    """Triage a whole day's intake: one recommendation (or error) per row of a CSV or JSONL file.
+
+    Every row gets exactly one JSON line, in input order, so the people who must see a doctor first are flagged before they arrive. A progress bar shows on stderr in a terminal; a short summary ends every run on stderr.
+    """
+    from backmassage import batch as batching
+
+    knowledge = knowledge_from(kb)
+    with batching.terminate_as_interrupt():
+        summary = batching.run_batch(source, output, knowledge, fmt=input_format, encoding=encoding,
+                                     progress=not quiet and batching.stderr_is_terminal())
+    if not quiet:
+        sys.stderr.write("\n".join(summary.lines()) + "\n")
+    if summary.errors:
+        raise typer.Exit(EXIT_ROWS_INVALID)
+
+
 def main() -> None:
     """The console script: typer, plus a last guard so no traceback ever reaches a person."""
     try:
