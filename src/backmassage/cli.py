@@ -272,7 +272,12 @@ def explain(
 
 # --- knowledge tools ---------------------------------------------------------------------------
 
-@kb_app.command("validate", epilog="Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge")
+KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
+                      "Exit 0 when valid, 2 when not. A custom folder must keep every red flag of the bundled "
+                      "knowledge (docs/knowledge.md, Safety floor).")
+
+
+@kb_app.command("validate", epilog=KB_VALIDATE_EPILOG)
 @reporting_errors
 def kb_validate(
     folder: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", show_default=False,
@@ -280,23 +285,35 @@ def kb_validate(
     kb: KbOption = None,
 ) -> None:
     """Check a knowledge folder and list every problem with its file and line."""
-    from backmassage.knowledge import bundled_folder, check_files, read_folder
+    from backmassage.knowledge import FILE_NAMES, bundled_folder, validate_folder
 
-    target = folder or kb or bundled_folder()
-    try:
-        _, problems = check_files(read_folder(Path(target)))
-    except KnowledgeError as error:
-        problems = error.problems
+    target = Path(folder or kb or bundled_folder())
+    data, problems = validate_folder(target)
     if problems:
-        sys.stderr.write("\n".join(f"{target}/{p}" if not p.startswith(str(target)) else p for p in problems) + "\n")
+        sys.stderr.write("\n".join(problems) + "\n")
         fail(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {target}")
-    sys.stdout.write(f"{target}: valid\n")
+    try:
+        strays = sorted(p.name for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in FILE_NAMES)
+    except OSError:
+        strays = []
+    for name in strays:
+        sys.stderr.write(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(FILE_NAMES)}\n")
+    counts = [(len(data["conditions.yaml"]["conditions"]), "condition"),
+              (len(data["techniques.yaml"]["techniques"]), "technique"),
+              (len(data["red_flags.yaml"]["red_flags"]), "red flag"),
+              (len(data["contraindications.yaml"]["contraindications"]), "contraindication"),
+              (len(data["sources.yaml"]["sources"]), "source")]
+    summary = ", ".join(f"{n} {what}{'s' * (n != 1)}" for n, what in counts)
+    sys.stdout.write(f"{target}: knowledge {data['manifest.yaml']['knowledge_version']}, {summary}\n{target}: valid\n")
 
 
-@kb_app.command("schema", epilog="Example:\n\n  backmassage kb schema > knowledge.schema.json")
+@kb_app.command("schema", epilog="Examples:\n\n  backmassage kb schema > knowledge.schema.json\n\n"
+                                 "Then start each knowledge file with the line\n\n"
+                                 "  # yaml-language-server: $schema=./knowledge.schema.json\n\n"
+                                 "(docs/knowledge.md, Editor setup).")
 @reporting_errors
 def kb_schema() -> None:
-    """Print the JSON Schema of the knowledge files, for editors that check YAML as you type."""
+    """Print the JSON Schema (draft 2020-12) of the knowledge files, for editors that check YAML as you type."""
     from backmassage.schema import json_schema
 
     print_json(json_schema())

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from backmassage import __version__
-from backmassage.errors import KnowledgeError, suggest
+from backmassage.errors import KnowledgeError
 from backmassage.expressions import Expression, compile_expression, describe
 
 FILE_NAMES = ("manifest.yaml", "sources.yaml", "techniques.yaml", "conditions.yaml",
               "red_flags.yaml", "contraindications.yaml")
-MAX_FILE_BYTES = 8 * 1024 * 1024
-CACHE_FORMAT = "1"
+MAX_FILE_BYTES = 1024 * 1024  # 1 MiB; the bundled files are under 20 KiB
+CACHE_FORMAT = "2"
+MAX_CACHE_BYTES = 16 * 1024 * 1024
 
 
 class Source(NamedTuple):
@@ -103,162 +104,136 @@ def bundled_folder() -> Path:
 def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     """Load and check a knowledge folder laid out like ``data/`` (the bundled one by default).
 
-    Raises ``KnowledgeError`` listing every problem when the folder is not valid.
+    Raises ``KnowledgeError`` listing every problem when the folder is not valid, or when it
+    drops or weakens a red flag of the bundled knowledge (docs/knowledge.md, Safety floor).
     """
     folder = Path(path) if path is not None else bundled_folder()
-    contents = read_folder(folder)
-    key = _cache_key(folder, contents)
-    data = _read_cache(key, contents)
-    if data is None:
-        data, problems = check_files(contents)
-        if problems:
-            raise KnowledgeError(problems)
-        _write_cache(key, contents, data)
+    bundled = path is None or _is_bundled(folder)
+    data, cached = _checked_data(folder, bundled)
+    if cached:
+        try:
+            return build(data, str(folder))
+        except Exception:  # noqa: BLE001 - a cache entry of the right texts but a damaged body
+            data, _ = _checked_data(folder, bundled, use_cache=False)
     return build(data, str(folder))
+
+
+def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str]]:
+    """Check a folder in full, never trusting the cache: the checked data and every problem,
+    each ``FOLDER/file:line: path: message``. Used by ``backmassage kb validate``."""
+    try:
+        data, _ = _checked_data(folder, _is_bundled(folder), use_cache=False)
+    except KnowledgeError as error:
+        return {}, error.problems
+    return data, []
+
+
+def _is_bundled(folder: Path) -> bool:
+    try:
+        return folder.resolve() == bundled_folder().resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+_FLOOR_TEXT = "bundled red_flags.yaml"  # part of a custom folder's cache identity
+
+
+def _checked_data(folder: Path, bundled: bool, use_cache: bool = True) -> tuple[dict[str, Any], bool]:
+    """The checked data of a folder, and whether it came from the cache.
+
+    A custom folder is checked against the red flags of the bundled one, so the bundled
+    red_flags.yaml is part of what its cache entry must match.
+    """
+    contents = read_folder(folder)
+    texts = contents if bundled else dict(contents, **{_FLOOR_TEXT: _bundled_red_flags_text()})
+    key = _cache_key(folder, contents)
+    data = _read_cache(key, texts) if use_cache else None
+    if data is not None:
+        return data, True
+    from backmassage import schema  # imports PyYAML: only when the cache cannot serve
+
+    floor = None if bundled else _floor()
+    data, problems = schema.check_files(contents, floor)
+    if problems:
+        raise KnowledgeError(_in_folder(folder, problems))
+    _write_cache(key, texts, data)
+    return data, False
+
+
+def _bundled_red_flags_text() -> str:
+    try:
+        return _read_text(bundled_folder() / "red_flags.yaml")
+    except (OSError, ValueError):
+        return ""  # reported when the floor is computed
+
+
+def _floor() -> list[dict[str, Any]]:
+    from backmassage import schema
+
+    try:
+        data, _ = _checked_data(bundled_folder(), True)
+    except KnowledgeError:
+        raise KnowledgeError(["the bundled knowledge is not valid, so the red flags every knowledge folder must "
+                              "keep are unknown: run 'backmassage kb validate' to see why"]) from None
+    return schema.floor_rules(data)
+
+
+def _in_folder(folder: Path, problems: list[str]) -> list[str]:
+    return [f"{folder}{os.sep}{problem}" for problem in problems]
 
 
 def read_folder(folder: Path) -> dict[str, str]:
     """The text of each knowledge file; refuses what is missing, too big, not a file, or not UTF-8."""
     if not folder.is_dir():
-        raise KnowledgeError([f"{folder}: not a knowledge folder (no such directory)"])
+        why = "not a folder" if folder.exists() else "no such folder"
+        raise KnowledgeError([f"{folder}: not a knowledge folder ({why})"])
     contents, problems = {}, []
     for name in FILE_NAMES:
         try:
             contents[name] = _read_text(folder / name)
+        except FileNotFoundError:
+            problems.append(f"{name}: missing: a knowledge folder holds all of {', '.join(FILE_NAMES)}")
         except OSError as error:
             problems.append(f"{name}: cannot be read: {error.strerror or error}")
         except ValueError as error:
-            problems.append(f"{name}: {error}")
+            problems.append(f"{name}:{error}" if str(error)[:1].isdigit() else f"{name}: {error}")
     if problems:
-        raise KnowledgeError(problems)
+        raise KnowledgeError(_in_folder(folder, problems))
     return contents
 
 
-def _read_text(path: Path) -> str:
-    with open(path, "rb") as file:  # open first, then check: a FIFO or device is never read
-        info = os.fstat(file.fileno())
+def _read_bytes(path: Path, limit: int, owned: bool = False) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file. Opening never blocks: O_NONBLOCK keeps a
+    FIFO without a writer from hanging, and a FIFO or device is refused before any read.
+    ``owned``: the file must belong to this user (a cache entry nobody else could have planted)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        raw = file.read(MAX_FILE_BYTES + 1)
+            raise ValueError("not a regular file (a folder, device or pipe): a knowledge file must be a plain file")
+        if owned and hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            raise ValueError("not written by this user")
+        with open(fd, "rb", closefd=False) as file:
+            return file.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _read_text(path: Path) -> str:
+    raw = _read_bytes(path, MAX_FILE_BYTES)
     if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB a knowledge file may be")
+        raise ValueError(f"larger than the {MAX_FILE_BYTES // 1024} KiB a knowledge file may be")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError("1: UTF-16 text: save the file as UTF-8")
     if b"\0" in raw:
-        raise ValueError("binary data (a NUL byte), not a YAML text file")
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise ValueError(f"{line}: binary data (a NUL byte), not a YAML text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ValueError(f"line {line}: not UTF-8 text (byte {raw[error.start]:#04x})") from None
-
-
-def check_files(contents: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Check every file against the schema and every reference across files.
-
-    Returns the checked data and the list of problems, each ``file:line: path: message``.
-    """
-    from backmassage import schema  # imports PyYAML: only when the cache cannot serve
-
-    data: dict[str, Any] = {}
-    problems: list[tuple[str, int, str]] = []
-    references: list[tuple[str, schema.Reference]] = []
-    defined: dict[str, dict[str, tuple[str, int]]] = {kind: {} for kind in schema.DEFINES.values()}
-    unreadable: set[str] = set()  # kinds whose file is not YAML at all: their references go unchecked
-    for name in FILE_NAMES:
-        node, error = compose(name, contents[name])
-        if error:
-            problems.append((name, *_split_problem(error)))
-            unreadable.add(schema.DEFINES.get(name, ""))
-            continue
-        checker = schema.Checker(name)
-        value = schema.FILES[name].check(node, [], checker)
-        problems += checker.problems
-        references += [(name, ref) for ref in checker.references]
-        if value is not schema.INVALID:
-            data[name] = value
-        _collect_ids(name, node, defined, problems)
-    for file, ref in references:
-        known = defined[ref.kind]
-        if ref.id not in known and ref.kind not in unreadable:
-            hint = suggest(ref.id, known)
-            problems.append((file, ref.line, f"{ref.path}unknown {ref.kind} {ref.id!r}"
-                             + (f" (did you mean {hint!r}?)" if hint else "")))
-    problems.sort(key=lambda p: (FILE_NAMES.index(p[0]), p[1]))
-    return data, [f"{file}:{line}: {message}" if line else f"{file}: {message}"
-                  for file, line, message in _unique(problems)]
-
-
-def _split_problem(text: str) -> tuple[int, str]:
-    """'name:12: message' -> (12, 'message'); a problem with no line gets line 0."""
-    _, _, rest = text.partition(":")
-    line, _, message = rest.partition(":")
-    return (int(line), message.strip()) if line.isdigit() else (0, rest.strip())
-
-
-def _unique(items: list[Any]) -> list[Any]:
-    return list(dict.fromkeys(items))
-
-
-def compose(name: str, text: str) -> tuple[Any, str | None]:
-    """YAML text to a node tree, refusing aliases; never raises (every error is a problem)."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        node = yaml.compose(text, Loader=loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f"{mark.line + 1}:" if mark else ""
-        return None, f"{name}:{line} not valid YAML: {error.problem or error.context}"
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, MemoryError) as error:
-        return None, f"{name}: not valid YAML: {type(error).__name__}"
-    if node is None:
-        return None, f"{name}:1: the file is empty"
-    alias_line = _find_alias(node)
-    if alias_line:
-        return None, f"{name}:{alias_line}: anchors and aliases (&name, *name) are not allowed in knowledge files"
-    return node, None
-
-
-def _find_alias(root: Any) -> int | None:
-    """The line of the first node reached twice: PyYAML composes an alias as the same node object."""
-    import yaml
-
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return node.start_mark.line + 1
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-    return None
-
-
-def _collect_ids(name: str, node: Any, defined: dict[str, dict[str, tuple[str, int]]],
-                 problems: list[tuple[str, int, str]]) -> None:
-    """Record the ids a file defines (even when other parts of it are wrong), refusing duplicates."""
-    from backmassage import schema
-
-    kind = schema.DEFINES.get(name)
-    if kind is None or not hasattr(node, "value") or not isinstance(node.value, list):
-        return
-    for key, items in node.value:
-        if not hasattr(items, "value") or not isinstance(items.value, list):
-            continue
-        for item in items.value:
-            item_id = schema._mapping_id(item)
-            if item_id is None:
-                continue
-            line = item.start_mark.line + 1
-            if item_id in defined[kind]:
-                first = defined[kind][item_id]
-                problems.append((name, line, f"{kind} {item_id!r}: duplicate id (first defined at {first[0]}:{first[1]})"))
-            else:
-                defined[kind][item_id] = (name, line)
+        raise ValueError(f"{line}: not UTF-8 text (byte {raw[error.start]:#04x}): save the file as UTF-8") from None
 
 
 def build(data: dict[str, Any], folder: str) -> Knowledge:
@@ -302,17 +277,26 @@ def build(data: dict[str, Any], folder: str) -> Knowledge:
 # --- the cache ----------------------------------------------------------------------------
 
 def cache_dir() -> Path | None:
-    """Where the platform keeps caches (BACKMASSAGE_CACHE_DIR overrides; empty turns caching off)."""
+    """Where the platform keeps caches (BACKMASSAGE_CACHE_DIR overrides; empty turns caching off).
+
+    None, so no cache, when no absolute place is known (HOME unset, say): never the current folder.
+    """
     override = os.environ.get("BACKMASSAGE_CACHE_DIR")
     if override is not None:
         return Path(override) if override else None
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "backmassage" / "Cache" if base else None
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "backmassage"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "backmassage"
+        return Path(base) / "backmassage" / "Cache" if base and os.path.isabs(base) else None
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg) and sys.platform != "darwin":
+        return Path(xdg) / "backmassage"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None
+    if not home.is_absolute():
+        return None
+    return home / "Library" / "Caches" / "backmassage" if sys.platform == "darwin" else home / ".cache" / "backmassage"
 
 
 def _cache_key(folder: Path, contents: dict[str, str]) -> str:
@@ -323,16 +307,32 @@ def _cache_key(folder: Path, contents: dict[str, str]) -> str:
     return f"{key:08x}"
 
 
+def _program_id() -> str:
+    """This program's version, and the size and time of the files that decide what is valid,
+    so that a checker changed without a new version (while developing) never trusts an old entry."""
+    here = Path(__file__).parent
+    parts = [__version__, CACHE_FORMAT]
+    for name in ("schema.py", "vocabulary.py", "answers.py"):
+        try:
+            info = os.stat(here / name)
+            parts.append(f"{info.st_size}.{info.st_mtime_ns}")
+        except OSError:
+            parts.append("-")
+    return ":".join(parts)
+
+
 def _read_cache(key: str, contents: dict[str, str]) -> dict[str, Any] | None:
+    """The cached data for exactly these texts, or None; a missing, damaged, foreign or stale
+    entry only costs a full check."""
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        with open(folder / f"knowledge-{key}.json", encoding="utf-8") as file:
-            cached = json.load(file)
-        fresh = cached["version"] == __version__ and cached["format"] == CACHE_FORMAT and cached["texts"] == contents
-        return cached["data"] if fresh else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raw = _read_bytes(folder / f"knowledge-{key}.json", MAX_CACHE_BYTES, owned=True)
+        cached = json.loads(raw)
+        fresh = cached["version"] == _program_id() and cached["format"] == CACHE_FORMAT and cached["texts"] == contents
+        return cached["data"] if fresh and isinstance(cached["data"], dict) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -348,7 +348,7 @@ def _write_cache(key: str, contents: dict[str, str], data: dict[str, Any]) -> No
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".knowledge-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump({"version": __version__, "format": CACHE_FORMAT, "texts": contents, "data": data}, file, ensure_ascii=False, separators=(",", ":"))
+                json.dump({"version": _program_id(), "format": CACHE_FORMAT, "texts": contents, "data": data}, file, ensure_ascii=False, separators=(",", ":"))
             os.replace(temp, folder / f"knowledge-{key}.json")
         except BaseException:
             os.unlink(temp)

@@ -1,17 +1,27 @@
-"""The one schema of the knowledge files, written once as data.
+"""The one schema of the knowledge files, written once as data, and the checks built on it.
 
-Each part of the schema checks a composed YAML node (which still knows its line) and turns
-it into plain Python data, recording every problem with its file, line and logical path.
-The same parts describe themselves as JSON Schema for ``backmassage kb schema``.
+This module is the cold path of loading: it runs only when the knowledge cache cannot serve
+(a changed file, a new program version) and for ``backmassage kb validate``.
 
-Working on nodes rather than on ``yaml.safe_load`` output means no YAML constructor runs:
-no Python tags, no timestamps, no YAML 1.1 booleans sneaking in where text is meant.
+1. ``compose`` turns YAML text into a tree of PyYAML nodes *from parser events*, so no YAML
+   constructor ever runs: no Python tags, no timestamps, no YAML 1.1 booleans sneaking in
+   where text is meant. It refuses anchors and aliases (billion laughs), more than one
+   document, nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` values as soon as
+   it meets them, and never raises: every error of the YAML library becomes a problem.
+2. The schema parts (``Text``, ``Number``, ``Record``...) check nodes, which still know their
+   line, and turn them into plain data, recording every problem with its file, line and
+   logical path: ``conditions.yaml:42: condition 'sciatica' > techniques[2]: unknown technique
+   'swedsh' (did you mean 'swedish'?)``.
+3. ``check_files`` checks all six files, then what no single file can: duplicate ids,
+   references across files, and the safety floor of a custom folder (``floor_rules``).
+4. The same parts describe themselves as JSON Schema for ``backmassage kb schema``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,15 +29,129 @@ import yaml
 
 from backmassage.answers import DURATION_HINT, parse_duration
 from backmassage.errors import InvalidAnswer, suggest
-from backmassage.vocabulary import CHOICES, TRIAGE_LEVELS
+from backmassage.vocabulary import CHOICES, TRIAGE_LEVELS, severity
 
 INVALID: Any = object()
-_TAG = "tag:yaml.org,2002:"
-_IMPLICIT_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_resolver = yaml.resolver.Resolver()
-MAX_DEPTH = 40
+MAX_DEPTH = 40  # the bundled files nest 8 deep at most
+MAX_NODES = 50_000  # values in one file; the bundled conditions.yaml has under 1,000
 
+_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (_TAG + name for name in ("str", "int", "float", "bool", "null"))
+SEQ, MAP = _TAG + "seq", _TAG + "map"
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_URL = re.compile(r"^https?://[^\s]+$")
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+_resolver = yaml.resolver.Resolver()
+
+
+# --- composing: YAML text to nodes, refusing what a knowledge file never needs -------------
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str):
+        super().__init__(message)
+        self.line = mark.line + 1 if mark is not None else 0
+        self.message = message
+
+
+def short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+
+
+def compose(text: str) -> tuple[yaml.Node | None, list[tuple[int, str]], set[int]]:
+    """YAML text to a node tree; never raises.
+
+    Returns the root node (None when the text cannot be used at all), the problems as
+    ``(line, message)`` and the ids of nodes whose tag was refused (already reported).
+    """
+    problems: list[tuple[int, str]] = []
+    refused: set[int] = set()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = _compose_events(yaml.parse(text, Loader=loader), problems, refused)
+    except _Refused as error:
+        return None, [(error.line, error.message)], set()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        what = error.problem or error.context or "not valid YAML"
+        return None, [(mark.line + 1 if mark else 0, f"not valid YAML: {what}")], set()
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1 if isinstance(error.position, int) else 0
+        char = error.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        return None, [(line, f"not valid YAML: the character {shown} is not allowed ({error.reason})")], set()
+    except RecursionError:
+        return None, [(0, f"not valid YAML: nested more than {MAX_DEPTH} levels deep")], set()
+    except Exception as error:  # noqa: BLE001 - the YAML library raises more than YAMLError
+        return None, [(0, f"not valid YAML ({type(error).__name__}: {_clip(str(error))})")], set()
+    if root is None:
+        return None, [(1, "the file is empty")], set()
+    return root, problems, refused
+
+
+def _compose_events(events: Any, problems: list[tuple[int, str]], refused: set[int]) -> yaml.Node | None:
+    """PyYAML's composer, without recursion, aliases, anchors or a second document."""
+    root: yaml.Node | None = None
+    stack: list[list[Any]] = []  # [collection node, pending mapping key]
+    documents = nodes = 0
+    for event in events:
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Refused(event.start_mark, "a knowledge file holds one YAML document: remove the second '---'")
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark, "anchors and aliases (&name, *name) are not allowed in knowledge files")
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()[0].end_mark = event.end_mark
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue  # stream start and end, document end
+        if event.anchor is not None:
+            raise _Refused(event.start_mark, "anchors and aliases (&name, *name) are not allowed in knowledge files")
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _Refused(event.start_mark, f"more than {MAX_NODES} values: too big for a knowledge file")
+        if len(stack) >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
+        node = _node(event, problems, refused)
+        if not stack:
+            root = node
+        else:
+            parent = stack[-1]
+            if isinstance(parent[0], yaml.SequenceNode):
+                parent[0].value.append(node)
+            elif parent[1] is None:
+                parent[1] = node
+            else:
+                parent[0].value.append((parent[1], node))
+                parent[1] = None
+        if isinstance(node, yaml.CollectionNode):
+            stack.append([node, None])
+    return root
+
+
+def _node(event: Any, problems: list[tuple[int, str]], refused: set[int]) -> yaml.Node:
+    tag = event.tag
+    if isinstance(event, yaml.ScalarEvent):
+        if tag is None or tag == "!":
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node: yaml.Node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        # An explicit tag is allowed only where it changes nothing: !!str, or !!int on 12.
+        allowed = tag == STR or tag == _resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+    else:
+        kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+        if tag is None or tag == "!":
+            tag = _resolver.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        allowed = tag == (SEQ if kind is yaml.SequenceNode else MAP)
+    if not allowed:
+        problems.append((event.start_mark.line + 1,
+                         f"the tag {_clip(short_tag(tag))!r} is not allowed in knowledge files"))
+        refused.add(id(node))
+    return node
+
+
+# --- checking nodes -------------------------------------------------------------------------
 
 @dataclass
 class Reference:
@@ -39,11 +163,13 @@ class Reference:
 
 @dataclass
 class Checker:
-    """Collects the problems and references found in one file."""
+    """Collects the problems, references and named items found in one file."""
 
     file: str
+    refused: set[int] = field(default_factory=set)  # nodes whose tag was already refused
     problems: list[tuple[str, int, str]] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    items: dict[tuple[str, str], tuple[yaml.Node, Any]] = field(default_factory=dict)
 
     def problem(self, node: yaml.Node, path: list[str], message: str) -> Any:
         self.problems.append((self.file, node.start_mark.line + 1, _where(path) + message))
@@ -54,32 +180,13 @@ def _where(path: list[str]) -> str:
     return " > ".join(path) + ": " if path else ""
 
 
-def _explicit_tag(node: yaml.Node) -> bool:
-    """True when the author wrote a tag (``!!float``, ``!python/...``) rather than YAML inferring it."""
-    if isinstance(node, yaml.ScalarNode):
-        return node.tag != _TAG + "str" and node.tag != _resolver.resolve(yaml.ScalarNode, node.value, (True, False))
-    return node.tag not in (_TAG + "seq", _TAG + "map")
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class Schema:
-    def check(self, node: yaml.Node, path: list[str], ck: Checker, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            return ck.problem(node, path, f"nested more than {MAX_DEPTH} levels deep")
-        if _explicit_tag(node):
-            return ck.problem(node, path, f"the tag {node.tag!r} is not allowed in knowledge files")
-        return self.convert(node, path, ck, depth)
-
-    def convert(self, node: yaml.Node, path: list[str], ck: Checker, depth: int) -> Any:
-        raise NotImplementedError
-
-    def json_schema(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-
-def _scalar_text(node: yaml.Node, path: list[str], ck: Checker, what: str) -> Any:
-    if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null":
-        return ck.problem(node, path, f"expected {what}, found {_kind(node)}")
-    return node.value
+def _show(value: str) -> str:
+    """A value quoted for a message: control characters escaped, long text shortened."""
+    return repr(_clip(value))
 
 
 def _kind(node: yaml.Node) -> str:
@@ -87,25 +194,85 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return "nothing (null)" if node.tag == _TAG + "null" else f"{node.value!r}"
+    if node.tag == NULL:
+        return "nothing (null)"
+    return _show(node.value)
+
+
+_YAML_TYPES = {BOOL: "a true/false value", INT: "a number", FLOAT: "a number",
+               _TAG + "timestamp": "a date", _TAG + "merge": "a merge key"}
+
+
+class Schema:
+    def check(self, node: yaml.Node, path: list[str], ck: Checker) -> Any:
+        if id(node) in ck.refused:
+            return INVALID
+        return self.convert(node, path, ck)
+
+    def convert(self, node: yaml.Node, path: list[str], ck: Checker) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def _plain_text(node: yaml.Node, path: list[str], ck: Checker, what: str) -> Any:
+    """The text of a scalar that YAML also reads as text.
+
+    An unquoted ``no``, ``yes``, ``on``, ``1.10`` or ``2024-01-02`` is not text to YAML (nor to
+    editors and other tools reading the file), so it is refused with the fix, never guessed.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.tag == NULL:
+        return ck.problem(node, path, f"expected {what}, found {_kind(node)}")
+    if node.tag != STR:
+        yaml_type = _YAML_TYPES.get(node.tag, short_tag(node.tag))
+        return ck.problem(node, path, f"YAML reads {_clip(node.value)} as {yaml_type}, not as text: "
+                                      f"write it in quotes (\"{_clip(node.value)}\") if you mean the text")
+    return node.value
+
+
+def _bad_character(text: str) -> str | None:
+    for char in text:
+        if char in "\n\t":
+            continue
+        if unicodedata.category(char) == "Cc" or char in _BIDI:
+            return f"U+{ord(char):04X}"
+    return None
 
 
 @dataclass
 class Text(Schema):
     description: str = ""
     nullable: bool = False
+    url: bool = False
 
-    def convert(self, node, path, ck, depth):
-        if self.nullable and isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null":
+    def convert(self, node, path, ck):
+        if self.nullable and isinstance(node, yaml.ScalarNode) and node.tag == NULL:
             return None
-        value = _scalar_text(node, path, ck, "text")
-        if value is not INVALID and not value.strip():
+        value = _plain_text(node, path, ck, "text")
+        if value is INVALID:
+            return value
+        value = value.strip()
+        if not value:
             return ck.problem(node, path, "expected text, found an empty string")
-        return value if value is INVALID else value.strip()
+        bad = _bad_character(value)
+        if bad:
+            return ck.problem(node, path, f"the control character {bad} is not allowed in text")
+        if self.url and not _URL.match(value):
+            return ck.problem(node, path, f"{_show(value)} is not a web address: it must start with https:// or http://")
+        return value
 
     def json_schema(self):
-        text = {"type": "string", "minLength": 1, "description": self.description}
-        return {"anyOf": [text, {"type": "null"}], "description": self.description} if self.nullable else text
+        text: dict[str, Any] = {"type": "string", "pattern": r"^https?://\S+$" if self.url else r"\S"}
+        if self.nullable:
+            text = {"anyOf": [text, {"type": "null"}]}
+        return _described(text, self.description)
+
+
+def _described(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    if description:
+        schema["description"] = description
+    return schema
 
 
 @dataclass
@@ -116,40 +283,43 @@ class Number(Schema):
     exclusive_low: bool = False
     description: str = ""
 
-    def convert(self, node, path, ck, depth):
+    def convert(self, node, path, ck):
         want = "a whole number" if self.integer else "a number"
-        tags = (_TAG + "int",) if self.integer else (_TAG + "int", _TAG + "float")
+        tags = (INT,) if self.integer else (INT, FLOAT)
         if not isinstance(node, yaml.ScalarNode) or node.tag not in tags:
-            return ck.problem(node, path, f"expected {want}, found {_kind(node)}")
+            found = _kind(node)
+            if isinstance(node, yaml.ScalarNode) and node.tag == STR and node.style in ("'", '"'):
+                found = f"the text {found}: remove the quotes"
+            return ck.problem(node, path, f"expected {want}, found {found}")
         try:
             value: float = int(node.value) if self.integer else float(node.value)
         except ValueError:
-            return ck.problem(node, path, f"expected {want} written in plain digits, found {node.value!r}")
+            return ck.problem(node, path, f"expected {want} written in plain digits, found {_show(node.value)}")
         if math.isnan(value) or math.isinf(value):
-            return ck.problem(node, path, f"expected {want}, found {node.value!r}")
+            return ck.problem(node, path, f"expected {want}, found {_show(node.value)}")
         too_low = value <= self.low if self.exclusive_low else value < self.low
         if too_low or (self.high is not None and value > self.high):
             bound = f"more than {self.low:g}" if self.exclusive_low else f"at least {self.low:g}"
             bound += f" and at most {self.high:g}" if self.high is not None else ""
-            return ck.problem(node, path, f"{node.value} is out of range: it must be {bound}")
+            return ck.problem(node, path, f"{_clip(node.value)} is out of range: it must be {bound}")
         return value
 
     def json_schema(self):
-        schema: dict[str, Any] = {"type": "integer" if self.integer else "number", "description": self.description}
+        schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}
         schema["exclusiveMinimum" if self.exclusive_low else "minimum"] = self.low
         if self.high is not None:
             schema["maximum"] = self.high
-        return schema
+        return _described(schema, self.description)
 
 
 @dataclass
 class Id(Schema):
     description: str = "lowercase words joined by hyphens, e.g. lower-back-strain"
 
-    def convert(self, node, path, ck, depth):
-        value = _scalar_text(node, path, ck, "an id")
+    def convert(self, node, path, ck):
+        value = _plain_text(node, path, ck, "an id")
         if value is not INVALID and not _ID.match(value):
-            return ck.problem(node, path, f"{value!r} is not a valid id: use lowercase words joined by hyphens")
+            return ck.problem(node, path, f"{_show(value)} is not a valid id: use lowercase words joined by hyphens")
         return value
 
     def json_schema(self):
@@ -162,8 +332,8 @@ class Ref(Schema):
 
     kind: str
 
-    def convert(self, node, path, ck, depth):
-        value = Id().convert(node, path, ck, depth)
+    def convert(self, node, path, ck):
+        value = Id().convert(node, path, ck)
         if value is not INVALID:
             ck.references.append(Reference(self.kind, value, node.start_mark.line + 1, _where(path)))
         return value
@@ -174,14 +344,21 @@ class Ref(Schema):
 
 @dataclass
 class Choice(Schema):
+    """One value of a fixed vocabulary (the answers of SPEC section 1, or a triage level)."""
+
     values: tuple[str, ...]
     what: str
+    refused: dict[str, str] = field(default_factory=dict)  # value -> why it is not allowed here
 
-    def convert(self, node, path, ck, depth):
-        value = _scalar_text(node, path, ck, f"a {self.what}")
-        if value is not INVALID and value not in self.values:
+    def convert(self, node, path, ck):
+        if not isinstance(node, yaml.ScalarNode) or node.tag == NULL:
+            return ck.problem(node, path, f"expected a {self.what}, found {_kind(node)}")
+        value = node.value  # the literal text: an unquoted `no` is the unknown value 'no', never false
+        if value in self.refused:
+            return ck.problem(node, path, self.refused[value])
+        if value not in self.values:
             hint = suggest(value, self.values)
-            return ck.problem(node, path, f"unknown {self.what} {value!r}"
+            return ck.problem(node, path, f"unknown {self.what} {_show(value)}"
                               + (f" (did you mean {hint!r}?)" if hint else f"; valid values: {', '.join(self.values)}"))
         return value
 
@@ -191,20 +368,19 @@ class Choice(Schema):
 
 @dataclass
 class Duration(Schema):
-    def convert(self, node, path, ck, depth):
-        value = _scalar_text(node, path, ck, "a duration")
-        if value is INVALID:
-            return value
+    def convert(self, node, path, ck):
+        if not isinstance(node, yaml.ScalarNode) or node.tag == NULL:
+            return ck.problem(node, path, f"expected a duration, found {_kind(node)}")
         try:
-            days, _ = parse_duration(value)
+            days, _ = parse_duration(node.value)
         except InvalidAnswer:
             days = None
         if days is None:
-            return ck.problem(node, path, f"{value!r} is not a duration: give {DURATION_HINT}")
+            return ck.problem(node, path, f"{_show(node.value)} is not a duration: give {DURATION_HINT}")
         return days
 
     def json_schema(self):
-        return {"type": "string", "pattern": r"^\d+\s*[dwm]$", "description": DURATION_HINT}
+        return {"type": "string", "pattern": r"^\s*[0-9]{1,6}\s*[A-Za-z]+\s*$", "description": DURATION_HINT}
 
 
 @dataclass
@@ -212,32 +388,49 @@ class ListOf(Schema):
     item: Schema
     min_items: int = 0
     one_or_many: bool = False  # a single scalar stands for a list of one
+    unique: bool = False  # no value (or, for records, no id) twice
     description: str = ""
 
-    def convert(self, node, path, ck, depth):
-        if self.one_or_many and isinstance(node, yaml.ScalarNode):
-            value = self.item.check(node, path, ck, depth + 1)
+    def convert(self, node, path, ck):
+        if self.one_or_many and isinstance(node, yaml.ScalarNode) and node.tag != NULL:
+            value = self.item.check(node, path, ck)
             return INVALID if value is INVALID else [value]
         if not isinstance(node, yaml.SequenceNode):
             return ck.problem(node, path, f"expected a list, found {_kind(node)}")
         if len(node.value) < self.min_items:
             return ck.problem(node, path, f"needs at least {self.min_items} item{'s' * (self.min_items > 1)}")
-        items = [self.item.check(child, self._item_path(path, i, child), ck, depth + 1)
-                 for i, child in enumerate(node.value)]
-        return INVALID if any(item is INVALID for item in items) else items
+        items, seen, ok = [], {}, True
+        for index, child in enumerate(node.value):
+            item_path = self._item_path(path, index, child)
+            value = self.item.check(child, item_path, ck)
+            ok = ok and value is not INVALID
+            items.append(value)
+            kind = self.item.kind if isinstance(self.item, Record) else None
+            if kind and value is not INVALID:
+                ck.items[(kind, value["id"])] = (child, value)
+            key = value.get("id") if isinstance(value, dict) else value
+            if self.unique and isinstance(key, str):
+                if key in seen:
+                    ok = ck.problem(child, item_path, f"{_show(key)} is listed twice (also at [{seen[key]}])") and False
+                else:
+                    seen[key] = index
+        return items if ok else INVALID
 
     def _item_path(self, path: list[str], index: int, child: yaml.Node) -> list[str]:
-        kind = getattr(self.item, "kind", None)
-        if kind and path:
+        kind = self.item.kind if isinstance(self.item, Record) else None
+        if kind:
             item_id = _mapping_id(child)
-            return [f"{kind} {item_id!r}" if item_id else f"{kind} #{index + 1}"]
+            return [f"{kind} {_show(item_id)}" if item_id else f"{kind} #{index + 1}"]
         return path[:-1] + [f"{path[-1]}[{index}]"] if path else [f"[{index}]"]
 
     def json_schema(self):
-        listed = {"type": "array", "items": self.item.json_schema(), "description": self.description}
+        listed: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
         if self.min_items:
             listed["minItems"] = self.min_items
-        return {"anyOf": [self.item.json_schema(), listed]} if self.one_or_many else listed
+        if self.unique:
+            listed["uniqueItems"] = True
+        schema = {"anyOf": [self.item.json_schema(), listed]} if self.one_or_many else listed
+        return _described(schema, self.description)
 
 
 def _mapping_id(node: yaml.Node) -> str | None:
@@ -248,21 +441,36 @@ def _mapping_id(node: yaml.Node) -> str | None:
     return None
 
 
-def mapping_items(node: yaml.MappingNode, path: list[str], ck: Checker) -> list[tuple[str, yaml.Node]] | None:
-    """The key/value pairs of a mapping, refusing duplicate keys, merge keys and non-text keys."""
+def _key_node(node: yaml.Node, name: str) -> yaml.Node:
+    """The key ``name`` of a mapping node (for its line), or the mapping itself."""
+    if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return key
+    return node
+
+
+def mapping_items(node: yaml.MappingNode, path: list[str], ck: Checker) -> tuple[list[tuple[str, yaml.Node, yaml.Node]], bool]:
+    """The key/value pairs of a mapping; refuses (and leaves out) duplicate, merge and non-text keys."""
     seen: dict[str, int] = {}
-    items = []
+    items, ok = [], True
     for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == _TAG + "merge":
-            ck.problem(key, path, "keys must be plain words")
-            return None
+        if id(key) in ck.refused:
+            ok = False
+            continue
+        if isinstance(key, yaml.ScalarNode) and key.tag == _TAG + "merge":
+            ok = ck.problem(key, path, "merge keys (<<) are not allowed in knowledge files") and False
+            continue
+        if not isinstance(key, yaml.ScalarNode) or key.tag == NULL:
+            ok = ck.problem(key, path, f"keys must be plain words, found {_kind(key)}") and False
+            continue
         line = key.start_mark.line + 1
         if key.value in seen:
-            ck.problem(key, path, f"duplicate key {key.value!r} (lines {seen[key.value]} and {line})")
-            return None
+            ok = ck.problem(key, path, f"duplicate key {_show(key.value)} (lines {seen[key.value]} and {line})") and False
+            continue
         seen[key.value] = line
-        items.append((key.value, value))
-    return items
+        items.append((key.value, key, value))
+    return items, ok
 
 
 @dataclass
@@ -275,50 +483,48 @@ class Field:
 class Record(Schema):
     fields: dict[str, Field]
     kind: str | None = None  # names list items in messages: condition 'sciatica'
-    extra: Schema | None = None  # schema of unknown keys (expressions); None refuses them
     one_of: tuple[str, ...] = ()  # at least one of these keys
     together: dict[str, str] = field(default_factory=dict)  # key -> key it requires
     description: str = ""
 
-    def convert(self, node, path, ck, depth):
+    def convert(self, node, path, ck):
         if not isinstance(node, yaml.MappingNode):
             return ck.problem(node, path, f"expected a mapping, found {_kind(node)}")
-        items = mapping_items(node, path, ck)
-        if items is None:
-            return INVALID
+        items, ok = mapping_items(node, path, ck)
         result: dict[str, Any] = {}
-        ok = True
-        for key, value_node in items:
-            schema = self.fields[key].schema if key in self.fields else self.extra
-            if schema is None:
+        for key, key_node, value_node in items:
+            if key not in self.fields:
                 hint = suggest(key, self.fields)
-                ck.problem(value_node, path, f"unknown key {key!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
-                ok = False
+                ok = ck.problem(key_node, path, f"unknown key {_show(key)}"
+                                + (f" (did you mean {hint!r}?)" if hint else "")) and False
                 continue
-            value = schema.check(value_node, path + [key], ck, depth + 1)
+            # An item's id names it already: `techniques[2]: unknown technique`, not `techniques[2] > id: ...`
+            value = self.fields[key].schema.check(value_node, path if key == "id" else path + [key], ck)
             ok = ok and value is not INVALID
             result[key] = value
+        present = {key for key, _, _ in items}
         for key, spec in self.fields.items():
-            if spec.required and key not in result:
+            if spec.required and key not in present:
                 ok = ck.problem(node, path, f"missing required key {key!r}") and False
-        if self.one_of and not any(key in result for key in self.one_of):
+        if self.one_of and not present.intersection(self.one_of):
             ok = ck.problem(node, path, f"needs at least one of: {', '.join(self.one_of)}") and False
         for key, needed in self.together.items():
-            if key in result and needed not in result:
+            if key in present and needed not in present:
                 ok = ck.problem(node, path, f"{key!r} needs {needed!r} too") and False
         return result if ok else INVALID
 
     def json_schema(self):
         schema: dict[str, Any] = {
             "type": "object",
-            "description": self.description,
             "properties": {key: spec.schema.json_schema() for key, spec in self.fields.items()},
             "required": [key for key, spec in self.fields.items() if spec.required],
             "additionalProperties": False,
         }
         if self.one_of:
             schema["anyOf"] = [{"required": [key]} for key in self.one_of]
-        return schema
+        if self.together:
+            schema["dependentRequired"] = {key: [needed] for key, needed in self.together.items()}
+        return _described(schema, self.description)
 
 
 @dataclass
@@ -330,9 +536,9 @@ class Bounds(Schema):
     def _value(self) -> Schema:
         return Duration() if self.of == "duration" else Number(1, 120, integer=True)
 
-    def convert(self, node, path, ck, depth):
+    def convert(self, node, path, ck):
         record = Record({"min": Field(self._value(), False), "max": Field(self._value(), False)}, one_of=("min", "max"))
-        value = record.check(node, path, ck, depth)
+        value = record.check(node, path, ck)
         if value is not INVALID and value.get("min", -1) > value.get("max", math.inf):
             return ck.problem(node, path, "min is greater than max")
         return value if value is INVALID else {k: int(v) for k, v in value.items()}
@@ -340,84 +546,91 @@ class Bounds(Schema):
     def json_schema(self):
         inner = self._value().json_schema()
         return {"type": "object", "properties": {"min": inner, "max": inner},
-                "minProperties": 1, "additionalProperties": False}
+                "minProperties": 1, "additionalProperties": False,
+                "description": "inclusive bounds: min, max or both"}
 
 
 _ANSWER_KEYS = {"location": "location", "cause": "cause", "symptom": "symptoms", "history": "history"}
+_SINGULAR = {"symptoms": "symptom"}
 
 
 @dataclass
 class Expr(Schema):
-    """An expression (docs/knowledge.md): a mapping of keys that must all hold."""
+    """An expression (docs/knowledge.md, Expressions): a mapping of keys that must all hold."""
 
     with_condition: bool = False
     weighted: bool = False
 
     def keys(self) -> dict[str, Schema]:
         keys: dict[str, Schema] = {
-            key: ListOf(Choice(tuple(CHOICES[answer]), key), min_items=1, one_or_many=True)
+            key: ListOf(Choice(tuple(CHOICES[answer]), _SINGULAR.get(answer, answer)), min_items=1,
+                        one_or_many=True, unique=True)
             for key, answer in _ANSWER_KEYS.items()
         }
         keys["duration"] = Bounds("duration")
         keys["age"] = Bounds("age")
         if self.with_condition:
-            keys["condition"] = ListOf(Ref("condition"), min_items=1, one_or_many=True)
+            keys["condition"] = ListOf(Ref("condition"), min_items=1, one_or_many=True, unique=True)
         inner = Expr(self.with_condition)
         keys["all"] = ListOf(inner, min_items=1)
         keys["any"] = ListOf(inner, min_items=1)
         keys["not"] = inner
         return keys
 
-    def convert(self, node, path, ck, depth):
+    def convert(self, node, path, ck):
         fields = {key: Field(schema, False) for key, schema in self.keys().items()}
         if self.weighted:
-            fields["weight"] = Field(Number(0, 100, exclusive_low=True, description="how strongly this points to the condition"))
+            fields["weight"] = Field(Number(0, 100, exclusive_low=True))
         expression_keys = tuple(key for key in fields if key != "weight")
-        return Record(fields, one_of=expression_keys).check(node, path, ck, depth)
+        return Record(fields, one_of=expression_keys).check(node, path, ck)
 
     def json_schema(self):
-        if not self.weighted:
-            return {"$ref": "#/$defs/" + ("rule_expression" if self.with_condition else "expression")}
-        schema = Record({key: Field(s, False) for key, s in self.keys().items()}).json_schema()
-        schema["properties"]["weight"] = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
-        schema["required"] = ["weight"]
-        return schema
+        if self.weighted:
+            return {"$ref": "#/$defs/evidence"}
+        return {"$ref": "#/$defs/" + ("rule_expression" if self.with_condition else "expression")}
 
     def definition(self) -> dict[str, Any]:
-        schema = Record({key: Field(s, False) for key, s in self.keys().items()}).json_schema()
-        schema["minProperties"] = 1
-        schema["description"] = "keys that must all hold (docs/knowledge.md, Expressions)"
+        fields = {key: Field(schema, False) for key, schema in self.keys().items()}
+        expression_keys = tuple(fields)
+        if self.weighted:
+            fields["weight"] = Field(Number(0, 100, exclusive_low=True,
+                                            description="how strongly this item points to the condition"))
+        schema = Record(fields, one_of=expression_keys).json_schema()
+        schema["description"] = ("evidence: an expression and its weight" if self.weighted else
+                                 "an expression: keys that must all hold (docs/knowledge.md, Expressions)")
         return schema
 
 
 # --- the files -------------------------------------------------------------------------
 
-SOURCES = Field(ListOf(Ref("source"), min_items=1, description="ids from sources.yaml"))
+SOURCES = Field(ListOf(Ref("source"), min_items=1, unique=True, description="ids from sources.yaml"))
 TECHNIQUE_CHOICE = Record({
     "id": Field(Ref("technique")),
     "why": Field(Text("why this technique helps here, in plain words")),
 })
+TECHNIQUE_CHOICES = ListOf(TECHNIQUE_CHOICE, min_items=1, unique=True, description="best first")
 
 MANIFEST = Record({
-    "knowledge_version": Field(Text("shown in --version and in every answer")),
-    "name": Field(Text()),
+    "knowledge_version": Field(Text("shown in --version and in every answer; quote it: \"2026.11.0\"")),
+    "name": Field(Text("the name of this knowledge")),
     "min_score": Field(Number(0, 1, description="a condition scoring below this is not named")),
-    "fallback_techniques": Field(ListOf(TECHNIQUE_CHOICE, min_items=1)),
+    "fallback_techniques": Field(TECHNIQUE_CHOICES),
 }, description="manifest.yaml")
 
 SOURCE = Record({
     "id": Field(Id()),
-    "title": Field(Text()),
-    "url": Field(Text(nullable=True)),
+    "title": Field(Text("authors, year, title, journal or publisher")),
+    "url": Field(Text("a web address, or null when there is none", nullable=True, url=True)),
 }, kind="source")
 
 TECHNIQUE = Record({
     "id": Field(Id()),
     "name": Field(Text()),
-    "description": Field(Text()),
-    "pressure": Field(ListOf(Choice(tuple(CHOICES["pressure"]), "pressure"), min_items=1, one_or_many=True)),
-    "session_minutes": Field(Number(5, 240, integer=True)),
-    "frequency": Field(Text()),
+    "description": Field(Text("what the therapist does, in plain words")),
+    "pressure": Field(ListOf(Choice(tuple(CHOICES["pressure"]), "pressure"), min_items=1, one_or_many=True,
+                             unique=True, description="the pressures it uses")),
+    "session_minutes": Field(Number(5, 240, integer=True, description="a typical session, in whole minutes")),
+    "frequency": Field(Text("how often, in plain words")),
     "benefits": Field(ListOf(Text(), min_items=1)),
     "sources": SOURCES,
 }, kind="technique")
@@ -427,8 +640,8 @@ CONDITION = Record({
     "name": Field(Text()),
     "description": Field(Text()),
     "requires": Field(Expr(), required=False),
-    "evidence": Field(ListOf(Expr(weighted=True), min_items=1)),
-    "techniques": Field(ListOf(TECHNIQUE_CHOICE, min_items=1)),
+    "evidence": Field(ListOf(Expr(weighted=True), min_items=1, description="weighted evidence")),
+    "techniques": Field(TECHNIQUE_CHOICES),
     "cautions": Field(ListOf(Text()), required=False),
     "sources": SOURCES,
 }, kind="condition")
@@ -439,20 +652,23 @@ _RULE_FIELDS = {
     "when": Field(Expr(with_condition=True)),
     "sources": SOURCES,
 }
-TRIAGE = Choice(TRIAGE_LEVELS, "triage level")
+RAISING = tuple(level for level in TRIAGE_LEVELS if level != "massage")
+RULE_TRIAGE = Choice(RAISING, "triage level", refused={
+    "massage": "a rule's triage must raise the level to see-clinician, urgent or emergency ('massage' changes nothing)"})
 
 RED_FLAG = Record({
     **_RULE_FIELDS,
-    "triage": Field(TRIAGE),
+    "triage": Field(RULE_TRIAGE),
     "advice": Field(Text("what to do, where to go, how soon")),
 }, kind="red flag")
 
 CONTRAINDICATION = Record({
     **_RULE_FIELDS,
-    "avoid": Field(ListOf(Ref("technique"), min_items=1), required=False),
+    "avoid": Field(ListOf(Ref("technique"), min_items=1, unique=True, description="techniques this rules out"),
+                   required=False),
     "reason": Field(Text("why the techniques in avoid are left out"), required=False),
-    "caution": Field(Text(), required=False),
-    "triage": Field(TRIAGE, required=False),
+    "caution": Field(Text("a sentence for the person and the therapist"), required=False),
+    "triage": Field(RULE_TRIAGE, required=False),
 }, kind="contraindication", one_of=("avoid", "caution", "triage"), together={"avoid": "reason", "reason": "avoid"})
 
 FILES: dict[str, Record] = {
@@ -467,14 +683,155 @@ DEFINES = {"sources.yaml": "source", "techniques.yaml": "technique", "conditions
            "red_flags.yaml": "red flag", "contraindications.yaml": "contraindication"}
 
 
+# --- all files together ------------------------------------------------------------------
+
+def check_files(contents: dict[str, str], floor: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Check every file against the schema, then ids, references and the safety floor.
+
+    ``contents`` maps each file name to its text. ``floor`` lists the red flags the folder must
+    keep (``floor_rules`` of the bundled knowledge), or None for the bundled folder itself.
+    Returns the checked data and every problem, each ``file:line: path: message``.
+    """
+    data: dict[str, Any] = {}
+    problems: list[tuple[str, int, str]] = []
+    references: list[tuple[str, Reference]] = []
+    defined: dict[str, dict[str, tuple[str, int]]] = {kind: {} for kind in DEFINES.values()}
+    unusable: set[str] = set()  # kinds whose list could not be read: references to them go unchecked
+    red_flags: Checker | None = None
+    list_line = 1
+    for name, record in FILES.items():
+        node, errors, refused = compose(contents[name])
+        problems += [(name, line, message) for line, message in errors]
+        if node is None:
+            unusable.add(DEFINES.get(name, ""))
+            continue
+        checker = Checker(name, refused)
+        value = record.check(node, [], checker)
+        problems += checker.problems
+        references += [(name, ref) for ref in checker.references]
+        if value is not INVALID:
+            data[name] = value
+        if name in DEFINES and not _collect_ids(name, node, defined, problems, refused):
+            unusable.add(DEFINES[name])
+        if name == "red_flags.yaml":
+            red_flags = checker
+            list_line = _key_node(node, "red_flags").start_mark.line + 1
+    for file, ref in references:
+        known = defined[ref.kind]
+        if ref.id not in known and ref.kind not in unusable:
+            hint = suggest(ref.id, known)
+            problems.append((file, ref.line, f"{ref.path}unknown {ref.kind} {_show(ref.id)}"
+                             + (f" (did you mean {hint!r}?)" if hint else "")))
+    if floor is not None and "red flag" not in unusable:
+        problems += _check_floor(floor, defined["red flag"], red_flags, list_line)
+    order = list(FILES)
+    problems = sorted(dict.fromkeys(problems), key=lambda p: (order.index(p[0]), p[1]))
+    return data, [f"{file}:{line}: {message}" if line else f"{file}: {message}" for file, line, message in problems]
+
+
+def _collect_ids(name: str, node: yaml.Node, defined: dict[str, dict[str, tuple[str, int]]],
+                 problems: list[tuple[str, int, str]], refused: set[int]) -> bool:
+    """Record the ids a file defines (even when other parts of it are wrong), refusing duplicates.
+
+    False when the file has no list of items to take ids from: then references to its kind go
+    unchecked, rather than each reported as unknown.
+    """
+    kind = DEFINES[name]
+    key = name.removesuffix(".yaml")
+    items = next((value for k, value in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None) \
+        if isinstance(node, yaml.MappingNode) else None
+    if not isinstance(items, yaml.SequenceNode) or id(items) in refused:
+        return False
+    found = False
+    for item in items.value:
+        item_id = _mapping_id(item)
+        if item_id is None:
+            continue
+        line = item.start_mark.line + 1
+        if item_id in defined[kind]:
+            first = defined[kind][item_id]
+            problems.append((name, line, f"{kind} {_show(item_id)}: duplicate id (first defined at {first[0]}:{first[1]})"))
+        else:
+            defined[kind][item_id] = (name, line)
+        found = True
+    return found or not items.value
+
+
+# --- the safety floor of a custom knowledge folder ------------------------------------------------
+
+def floor_rules(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The red flags every knowledge folder must keep: those of the (checked) bundled knowledge."""
+    return [{"id": rule["id"], "when": rule["when"], "triage": rule["triage"]}
+            for rule in data["red_flags.yaml"]["red_flags"]]
+
+
+def canonical(expression: Any) -> Any:
+    """An expression in one spelling: `symptom: fever` equals `symptom: [fever]`, order aside."""
+    if isinstance(expression, dict):
+        return {key: canonical(value) for key, value in sorted(expression.items())}
+    if isinstance(expression, list):
+        items = [canonical(item) for item in expression]
+        return sorted(items, key=repr)
+    return expression
+
+
+def _check_floor(floor: list[dict[str, Any]], defined: dict[str, tuple[str, int]], checker: Checker | None,
+                 list_line: int) -> list[tuple[str, int, str]]:
+    from backmassage.expressions import describe
+
+    file = "red_flags.yaml"
+    problems = []
+    for rule in floor:
+        rule_id = rule["id"]
+        if rule_id not in defined:
+            problems.append((file, list_line, f"red flag {rule_id!r} of the bundled knowledge is missing: a knowledge "
+                             "folder may add red flags but never drop one (docs/knowledge.md, Safety floor)"))
+            continue
+        found = checker.items.get(("red flag", rule_id)) if checker else None
+        if found is None:
+            continue  # the red flag is there but not valid: that problem is reported already
+        node, value = found
+        where = f"red flag {rule_id!r} > "
+        if canonical(value["when"]) != canonical(rule["when"]):
+            line = _key_node(node, "when").start_mark.line + 1
+            problems.append((file, line, f"{where}when: differs from the bundled red flag ({describe(rule['when'])}): "
+                             "a bundled red flag's when cannot change; add a red flag of your own to widen it"))
+        if severity(value["triage"]) < severity(rule["triage"]):
+            line = _key_node(node, "triage").start_mark.line + 1
+            problems.append((file, line, f"{where}triage: {value['triage']!r} is less urgent than the bundled "
+                             f"{rule['triage']!r}: a bundled red flag's triage can be raised, never lowered"))
+    return problems
+
+
+# --- JSON Schema ---------------------------------------------------------------------------
+
 def json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) that every knowledge file validates against."""
+    """A JSON Schema (draft 2020-12) that every knowledge file validates against.
+
+    The top-level keys of all six files share one ``properties``, so an editor checks and
+    completes each key in place; ``oneOf`` only says which keys make up which file.
+    """
+    properties: dict[str, Any] = {}
+    files = []
+    for name, record in FILES.items():
+        schema = record.json_schema()
+        properties.update(schema["properties"])
+        files.append({"title": name, "required": schema["required"],
+                      "propertyNames": {"enum": list(schema["properties"])}})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://backmassage.invalid/knowledge.schema.json",
         "title": "backmassage knowledge file",
-        "description": "One of manifest.yaml, sources.yaml, techniques.yaml, conditions.yaml, "
-                       "red_flags.yaml, contraindications.yaml (docs/knowledge.md).",
-        "oneOf": [dict(schema.json_schema(), title=name) for name, schema in FILES.items()],
-        "$defs": {"expression": Expr().definition(), "rule_expression": Expr(with_condition=True).definition()},
+        "description": "One of manifest.yaml, sources.yaml, techniques.yaml, conditions.yaml, red_flags.yaml "
+                       "or contraindications.yaml (docs/knowledge.md). backmassage kb validate also checks "
+                       "what a schema cannot: ids that exist, duplicates, and the bundled red flags.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "oneOf": files,
+        "$defs": {
+            "expression": Expr().definition(),
+            "rule_expression": Expr(with_condition=True).definition(),
+            "evidence": Expr(weighted=True).definition(),
+        },
     }
