@@ -1,0 +1,570 @@
+"""`backmassage batch` (SPEC sections 6 and 8): every row accounted for, in order, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from backmassage import batch as batching
+from backmassage import recommend
+from backmassage.cli import app
+from backmassage.model import Recommendation
+from backmassage.vocabulary import CHOICES
+
+SECTION_4_KEYS = {"triage", "condition", "alternatives", "techniques", "avoid", "red_flags", "cautions",
+                  "explanation", "sources", "knowledge_version"}
+HEADER = "id,location,cause,symptoms,history,duration,age,pressure\n"
+
+
+def records(stdout: str) -> list[dict]:
+    lines = stdout.splitlines()
+    assert all(line.startswith("{") for line in lines), stdout[:500]
+    return [json.loads(line) for line in lines]
+
+
+def invoke(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(app, ["batch", *args], input=input)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Path:
+    return write(tmp_path / "intake.csv", HEADER
+                 + "p1,lower,lifting,spasm;stiffness,,3d,40,firm\n"
+                 + "p2,neck,posture,\"stiffness, headaches\",,6w,34,\n"
+                 + "p3,lower,,saddle-numbness,,2d,51,\n"
+                 + "p4,upper,sports,knot,osteoporosis,2w,70,light\n")
+
+
+# --- the happy path ------------------------------------------------------------------------------
+
+def test_csv_rows_in_equal_lines_out_in_order_with_row_id_and_section_4(intake):
+    result = invoke(str(intake))
+    assert result.exit_code == 0, result.stderr
+    assert result.exception is None
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == [1, 2, 3, 4]
+    assert [r["id"] for r in out] == ["p1", "p2", "p3", "p4"]
+    for record in out:
+        assert set(record) == {"row", "id"} | SECTION_4_KEYS
+    assert out[2]["triage"] == "emergency" and out[2]["techniques"] == []  # saddle numbness
+    assert "4 rows" in result.stderr and "emergency" in result.stderr
+
+
+def test_each_line_is_exactly_what_recommend_gives(intake):
+    out = records(invoke(str(intake)).stdout)
+    expected = recommend(location="lower", cause="lifting", symptoms=["spasm", "stiffness"], duration="3d",
+                         age=40, pressure="firm").to_dict()
+    assert {k: v for k, v in out[0].items() if k not in ("row", "id")} == expected
+    expected = recommend(location="neck", cause="posture", symptoms=["stiffness", "headaches"], duration="6w",
+                         age=34).to_dict()
+    assert {k: v for k, v in out[1].items() if k not in ("row", "id")} == expected
+
+
+def test_lines_are_compact_single_line_json(intake):
+    stdout = invoke(str(intake)).stdout
+    assert stdout.count("\n") == 4 and stdout.endswith("}\n")
+    assert ", " not in stdout.split('"explanation"')[0].split('"techniques"')[0]  # compact separators
+    assert "\\u" not in stdout  # ensure_ascii=False
+
+
+def test_jsonl_with_arrays_blank_lines_and_a_missing_id(tmp_path):
+    path = write(tmp_path / "intake.jsonl",
+                 '{"id": 7, "location": "lower", "symptoms": ["spasm", "knot"], "age": 40}\n'
+                 "\n   \n"
+                 '{"location": "neck", "cause": "posture", "history": [], "duration": "3w"}\n'
+                 '\r\n'
+                 '{"id": "x", "location": "upper", "symptoms": "stiffness,knot"}\n')
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.stderr
+    out = records(result.stdout)
+    assert [(r["row"], r["id"]) for r in out] == [(1, 7), (2, None), (3, "x")]
+    assert {k: v for k, v in out[0].items() if k not in ("row", "id")} == \
+        recommend(location="lower", symptoms=["spasm", "knot"], age=40).to_dict()
+
+
+# --- bad rows: error records with the right row numbers -----------------------------------------
+
+def test_bad_csv_rows_become_error_records_and_exit_3(tmp_path):
+    path = write(tmp_path / "intake.csv", HEADER
+                 + "a,lower,lifting,,,3d,40,\n"
+                 + "b,hip,lifting,,,3d,40,\n"
+                 + "\n"
+                 + "c,lower,lifting,spasm;itching,,3d,40,\n"
+                 + "d,lower,,,,3 fortnights,,\n"
+                 + "e,lower,,,,,200,\n"
+                 + "f,,lifting,,,,,\n"
+                 + "g,lower,,,,,,,,too,many\n"
+                 + "h,neck,,,,,,\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3, result.stderr
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == list(range(1, 9))  # the blank line is not a row
+    assert [r["id"] for r in out] == list("abcdefgh")
+    errors = {r["row"]: r["error"] for r in out if "error" in r}
+    assert set(errors) == {2, 3, 4, 5, 6, 7}
+    for record in out:
+        assert set(record) in ({"row", "id", "error"}, {"row", "id"} | SECTION_4_KEYS)
+    assert errors[2].startswith("location:") and "lower, upper, neck, widespread" in errors[2]
+    assert errors[3].startswith("symptoms:") and "'itching'" in errors[3] and "saddle-numbness" in errors[3]
+    assert errors[4].startswith("duration:") and "2d" in errors[4]
+    assert errors[5].startswith("age:") and "1 to 120" in errors[5]
+    assert "location" in errors[6] and "required" in errors[6]
+    assert "line 9" in errors[7] and "header" in errors[7]
+    assert "6 rows" in result.stderr and "row 2: location:" in result.stderr
+
+
+def test_bad_jsonl_lines_become_error_records(tmp_path):
+    path = write(tmp_path / "intake.jsonl", "\n".join([
+        '{"id": 1, "location": "lower"}',
+        '{"id": 2, "location": "lower", "age": NaN}',
+        '{"id": 3, "location": "lower", "location": "neck"}',
+        '["lower"]',
+        '{"id": 5, "location": "lower",',
+        '',
+        '"just text"',
+        '{"id": 7, "location": "lower", "age": 1e999}',
+        '{"id": 8, "location": "lower", "symptoms": {"spasm": true}}',
+        '{"id": 9, "location": "lower", "age": 40.5}',
+        '{"id": 10, "location": 5}',
+        '{"id": 11, "location": "neck"}',
+    ]) + "\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == list(range(1, 12))
+    errors = {r["row"]: r["error"] for r in out if "error" in r}
+    assert set(errors) == set(range(2, 11))
+    assert "NaN" in errors[2] and "line 2" in errors[2]
+    assert "'location' appears twice" in errors[3]
+    assert "JSON object" in errors[4] and "array" in errors[4]
+    assert "not valid JSON" in errors[5] and "line 5" in errors[5]
+    assert "line 7" in errors[6] and "string" in errors[6]  # the blank line 6 is skipped, not a row
+    assert "too large" in errors[7]
+    assert errors[8].startswith("symptoms:")
+    assert errors[9].startswith("age:")
+    assert errors[10].startswith("location:")
+    assert out[10]["id"] == 11 and out[10]["triage"]
+
+
+def test_an_oversized_csv_field_is_a_row_error_and_reading_goes_on(tmp_path):
+    path = write(tmp_path / "intake.csv", HEADER + "a,lower,,,,,,\n" + f"b,lower,,{'x' * 200_000},,,,\n" + "c,neck,,,,,,\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == [1, 2, 3]
+    assert "longer than" in out[1]["error"] and out[2]["id"] == "c" and "triage" in out[2]
+
+
+def test_a_lone_surrogate_in_a_jsonl_id_still_gives_a_valid_utf8_line(tmp_path):
+    path = write(tmp_path / "intake.jsonl", '{"id": "\\ud800x", "location": "lower"}\n')
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.stderr
+    assert records(result.stdout)[0]["id"] == "\ud800x"
+
+
+# --- CSV details: BOM, quoting, lists, delimiters, headers ----------------------------------------
+
+def test_csv_with_a_byte_order_mark_crlf_and_quoted_fields(tmp_path):
+    text = ('\ufeffID,Location ,Cause,Symptoms,History,Duration,Age,Pressure\r\n'
+            '"p ""1""",lower,lifting,"spasm, stiffness",,3d,40,\r\n'
+            '"multi\nline",neck,,"headaches;stiffness",,,,\r\n')
+    path = write(tmp_path / "bom.csv", text.encode("utf-8"))
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.stderr
+    out = records(result.stdout)
+    assert [r["id"] for r in out] == ['p "1"', "multi\nline"]
+    assert out[0]["explanation"] == recommend(location="lower", cause="lifting", symptoms=["spasm", "stiffness"],
+                                              duration="3d", age=40).to_dict()["explanation"]
+
+
+def test_semicolon_and_comma_lists_mean_the_same(tmp_path):
+    path = write(tmp_path / "lists.csv", "location,symptoms,history\n"
+                 'lower,spasm;knot,osteoarthritis;anticoagulants\n'
+                 'lower,"spasm,knot","osteoarthritis, anticoagulants"\n'
+                 'lower,"spasm ; knot ;",osteoarthritis;anticoagulants\n')
+    out = records(invoke(str(path)).stdout)
+    bodies = [{k: v for k, v in r.items() if k != "row"} for r in out]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["id"] is None  # no id column
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_semicolon_or_tab_delimited_export_is_read(tmp_path, delimiter):
+    path = write(tmp_path / "export.csv", f"id{delimiter}location{delimiter}symptoms\n"
+                 f"1{delimiter}lower{delimiter}spasm,knot\n")
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.stderr
+    assert records(result.stdout)[0]["id"] == "1"
+
+
+def test_unknown_columns_are_ignored_with_one_warning(tmp_path):
+    path = write(tmp_path / "extra.csv", "id,name,location,notes\n1,Ann,lower,x\n2,Bob,neck,y\n")
+    result = invoke(str(path))
+    assert result.exit_code == 0
+    assert len(records(result.stdout)) == 2
+    assert result.stderr.count("warning") == 1 and "'name'" in result.stderr and "'notes'" in result.stderr
+
+
+def test_a_column_name_close_to_a_known_one_is_refused(tmp_path):
+    # silently dropping "symptom" could hide a warning sign
+    path = write(tmp_path / "typo.csv", "id,location,symptom\n1,lower,saddle-numbness\n")
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "'symptom'" in result.stderr and "did you mean 'symptoms'" in result.stderr
+
+
+def test_a_jsonl_key_close_to_a_known_one_makes_the_row_an_error(tmp_path):
+    path = write(tmp_path / "typo.jsonl", '{"location": "lower", "symptom": ["saddle-numbness"]}\n'
+                 '{"Location": "lower", "Symptoms": ["spasm"], "clinic": "north"}\n')
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert "symptoms" in out[0]["error"]
+    assert "triage" in out[1]  # case of keys ignored; unknown keys warned about
+    assert "'clinic'" in result.stderr
+
+
+def test_a_csv_without_a_location_column_is_refused(tmp_path):
+    path = write(tmp_path / "nolocation.csv", "id,cause\n1,lifting\n")
+    result = invoke(str(path))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "location" in result.stderr
+
+
+def test_an_empty_input_is_an_empty_batch(tmp_path):
+    result = invoke(str(write(tmp_path / "empty.csv", "")))
+    assert result.exit_code == 0 and result.stdout == ""
+    result = invoke(str(write(tmp_path / "header-only.csv", HEADER)))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "0 rows" in result.stderr
+
+
+# --- input sources and formats --------------------------------------------------------------------
+
+def test_stdin_with_format(intake):
+    result = invoke("-", "--format", "csv", input=intake.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == invoke(str(intake)).stdout
+    result = invoke("-", "--format", "JSONL", input='{"location": "lower"}\n{"location": "neck"}\n')
+    assert result.exit_code == 0 and len(records(result.stdout)) == 2
+
+
+def test_format_overrides_the_extension(tmp_path):
+    path = write(tmp_path / "intake.txt", '{"location": "lower"}\n')
+    assert invoke(str(path)).exit_code == 2
+    result = invoke(str(path), "--format", "jsonl")
+    assert result.exit_code == 0 and len(records(result.stdout)) == 1
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["-"], "--format"),
+    (["x.csv", "--format", "xml"], "csv, jsonl"),
+    (["intake.xlsx"], ".xlsx"),
+    (["missing.csv"], "cannot read missing.csv"),
+])
+def test_unusable_input_or_format_exits_2(tmp_path, monkeypatch, args, needle):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "intake.xlsx", "PK")
+    result = invoke(*args, input="")
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_folder_or_unreadable_file_exits_2(tmp_path):
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    result = invoke(str(folder))
+    assert result.exit_code == 2 and "cannot read" in result.stderr and result.stdout == ""
+    if os.geteuid() != 0:  # root reads anything
+        locked = write(tmp_path / "locked.csv", HEADER)
+        locked.chmod(0)
+        assert invoke(str(locked)).exit_code == 2
+
+
+def test_undecodable_input_exits_2_with_an_encoding_hint(tmp_path):
+    path = write(tmp_path / "excel.csv", (HEADER + "1,lower,,,,,,\n2,neck,,,,,,\nMüller,lower,,,,,,\n").encode("cp1252"))
+    out = tmp_path / "out.jsonl"
+    result = invoke(str(path), "-o", str(out))
+    assert result.exit_code == 2
+    assert "--encoding" in result.stderr and "cp1252" in result.stderr
+    assert not out.exists()
+    result = invoke(str(path), "--encoding", "cp1252")
+    assert result.exit_code == 0, result.stderr
+    assert len(records(result.stdout)) == 3
+    assert invoke(str(path), "--encoding", "klingon").exit_code == 2
+
+
+def test_a_bad_kb_exits_2(intake, tmp_path):
+    result = invoke(str(intake), "--kb", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "nowhere" in result.stderr
+
+
+def test_the_kb_option_is_used(intake, kb_copy):
+    manifest = kb_copy / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('knowledge_version: "', 'knowledge_version: "test-'),
+                        encoding="utf-8")
+    out = records(invoke(str(intake), "--kb", str(kb_copy)).stdout)
+    assert all(r["knowledge_version"].startswith("test-") for r in out)
+
+
+# --- output: atomic, never partial ---------------------------------------------------------------
+
+def test_output_file_is_written_and_replaced_atomically(intake, tmp_path):
+    out = tmp_path / "triage.jsonl"
+    out.write_text("old\n")
+    out.chmod(0o644)
+    result = invoke(str(intake), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert len(records(out.read_text(encoding="utf-8"))) == 4
+    assert (out.stat().st_mode & 0o777) == 0o644  # the replaced file keeps its permissions
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.csv", "triage.jsonl"]
+    assert "written to" in result.stderr
+
+
+def test_a_new_output_file_is_private(intake, tmp_path):
+    out = tmp_path / "new.jsonl"
+    assert invoke(str(intake), "-o", str(out)).exit_code == 0
+    assert (out.stat().st_mode & 0o077) == 0  # health data: readable by its owner only
+
+
+def test_interrupted_midway_exits_130_and_leaves_the_old_output_untouched(intake, tmp_path, monkeypatch):
+    out = tmp_path / "triage.jsonl"
+    out.write_bytes(b"previous results\n")
+    real = batching.triage
+
+    def interrupted(rows, recommender):
+        for count, item in enumerate(real(rows, recommender)):
+            if count == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(batching, "triage", interrupted)
+    result = invoke(str(intake), "-o", str(out))
+    assert result.exit_code == 130
+    assert out.read_bytes() == b"previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.csv", "triage.jsonl"]  # no temporary file
+    assert "Traceback" not in result.stderr
+
+
+def test_an_error_midway_leaves_no_partial_output(tmp_path):
+    big = HEADER + "".join(f"{n},lower,,,,,,\n" for n in range(20_000))
+    path = write(tmp_path / "late.csv", big.encode() + "x,lower,,,,,,é\n".encode("latin-1"))
+    out = tmp_path / "out.jsonl"
+    assert invoke(str(path), "-o", str(out)).exit_code == 2
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_output_problems_exit_2_before_reading(intake, tmp_path):
+    result = invoke(str(intake), "-o", str(tmp_path / "no" / "such" / "dir.jsonl"))
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    result = invoke(str(intake), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "folder" in result.stderr
+    result = invoke(str(intake), "-o", str(intake))
+    assert result.exit_code == 2 and "input file" in result.stderr
+    assert intake.read_text().startswith(HEADER)
+
+
+def test_quiet_prints_no_summary(intake):
+    result = invoke(str(intake), "--quiet")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_piped_stderr_has_no_progress_bar(intake):
+    result = invoke(str(intake))
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+
+
+# --- real processes: streaming, SIGINT, a terminal ------------------------------------------------
+
+def _spawn(*args: str, tmp_path: Path) -> subprocess.Popen:
+    """The real program in a child process, with pipes (use it in a with block: it is killed at the end)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="0")
+    return _Child([sys.executable, "-m", "backmassage", "batch", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env)
+
+
+class _Child(subprocess.Popen):
+    def __exit__(self, *exc):
+        if self.poll() is None:
+            self.kill()
+        return super().__exit__(*exc)
+
+
+def _readline(stream, deadline: float) -> bytes:
+    """One line from a pipe, waiting at most until the deadline (a hang fails, it is not a speed test)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"no complete output line in time (got {line!r})")
+        chunk = os.read(stream.fileno(), 1)
+        if not chunk:
+            break
+        line += chunk
+    return line
+
+
+def test_the_first_line_comes_out_before_the_input_ends(tmp_path):
+    with _spawn("-", "--format", "jsonl", tmp_path=tmp_path) as process:
+        process.stdin.write(b'{"id": "first", "location": "lower"}\n')
+        process.stdin.flush()
+        first = json.loads(_readline(process.stdout, time.monotonic() + 60))
+        assert first["row"] == 1 and first["id"] == "first"
+        assert process.poll() is None  # still running: the input has not ended
+        process.stdin.write(b'{"id": "second", "location": "neck"}\n')
+        process.stdin.close()
+        rest = process.stdout.read()
+        assert process.wait(timeout=60) == 0
+        assert json.loads(rest)["row"] == 2
+
+
+def test_sigint_midway_exits_130_with_no_partial_output(tmp_path):
+    out = tmp_path / "triage.jsonl"
+    out.write_bytes(b"yesterday\n")
+    with _spawn("-", "--format", "jsonl", "-o", str(out), tmp_path=tmp_path) as process:
+        for n in range(50):
+            process.stdin.write(b'{"id": %d, "location": "lower", "symptoms": ["spasm"]}\n' % n)
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):  # it is writing now
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert out.read_bytes() == b"yesterday\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["triage.jsonl"]
+        assert b"Traceback" not in process.stderr.read()
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    out = tmp_path / "triage.jsonl"
+    with _spawn("-", "--format", "jsonl", "-o", str(out), tmp_path=tmp_path) as process:
+        process.stdin.write(b'{"location": "lower"}\n')
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.terminate()
+        assert process.wait(timeout=60) == 130
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_progress_bar_shows_when_stderr_is_a_terminal(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    fifo = tmp_path / "rows.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.jsonl"
+    child = pexpect.spawn(sys.executable, ["-m", "backmassage", "batch", str(fifo), "-o", str(out)],
+                          env=dict(os.environ, TERM="xterm-256color"), timeout=60, dimensions=(24, 100))
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the child opens the FIFO when it starts; a child that died fails here, not hangs
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and child.isalive()
+                time.sleep(0.05)
+        os.set_blocking(writer, True)
+        os.write(writer, b'{"location": "lower"}\n' * 10)
+        child.expect("rows/s")  # drawn while the run waits for more input
+        os.write(writer, b'{"location": "neck"}\n' * 290)
+        os.close(writer)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert "300 rows" in child.before.decode("utf-8", "replace")
+    assert len(out.read_text().splitlines()) == 300
+
+
+# --- never crashes: any input gives 0, 2 or 3 and one line per row ------------------------------
+
+_jsonish = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(list(CHOICES["location"]) + ["", " ", "LOWER", "hip"]).map(json.dumps),
+    st.builds(lambda loc, sym, age: json.dumps({"location": loc, "symptoms": sym, "age": age}),
+              st.sampled_from(["lower", "neck", "hip", ""]),
+              st.lists(st.sampled_from(list(CHOICES["symptoms"]) + ["x"]), max_size=3),
+              st.one_of(st.integers(-5, 200), st.text(max_size=3), st.none())),
+)
+
+
+@given(st.lists(_jsonish, max_size=8), st.booleans())
+def test_any_jsonl_gives_one_line_per_non_blank_line(lines, bom):
+    text = ("\ufeff" if bom else "") + "\n".join(lines) + "\n"
+    result = invoke("-", "--format", "jsonl", "--quiet", input=text.encode("utf-8", "surrogatepass"))
+    assert result.exit_code in (0, 2, 3), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code != 2:
+        physical = re.split(r"\r\n|\r|\n", text.lstrip("\ufeff"))
+        expected = sum(1 for line in physical if line and not line.isspace())
+        out = records(result.stdout)
+        assert [r["row"] for r in out] == list(range(1, expected + 1))
+
+
+@given(st.text(alphabet=st.sampled_from(list('abc,;"\n\r\t lower neck spasm 3d 40 ')), max_size=120))
+def test_any_csv_gives_exit_0_2_or_3_and_numbered_lines(body):
+    result = invoke("-", "--format", "csv", "--quiet", input=(HEADER + body).encode())
+    assert result.exit_code in (0, 2, 3), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == list(range(1, len(out) + 1))
+
+
+# --- the fast line encoder is exactly json.dumps of to_dict ---------------------------------------
+
+def test_the_record_encoder_matches_json_dumps_of_to_dict():
+    from backmassage import load_knowledge
+    from backmassage.answers import parse_answers
+    from backmassage.engine import recommend as engine_recommend
+
+    knowledge = load_knowledge()
+    encoder = batching.RecordEncoder(check_first=0, check_every=10**9)
+    rnd = random.Random(4)
+    for number in range(1, 1500):
+        answers = parse_answers(
+            location=rnd.choice(list(CHOICES["location"])), cause=rnd.choice([None, *CHOICES["cause"]]),
+            symptoms=rnd.sample(list(CHOICES["symptoms"]), rnd.randint(0, 4)),
+            history=rnd.sample(list(CHOICES["history"]), rnd.randint(0, 2)),
+            duration=rnd.choice([None, "3d", "5w", "8m"]), age=rnd.choice([None, 12, 40, 77]),
+            pressure=rnd.choice([None, *CHOICES["pressure"]]))
+        rec = engine_recommend(answers, knowledge)
+        row_id = rnd.choice([None, number, f"id-{number}", "ünï\"côde", {"a": [1, 2.5]}])
+        assert encoder.recommendation(number, row_id, rec) == batching.RecordEncoder.exact(number, row_id, rec)
+    assert encoder.fast
+
+
+def test_the_record_encoder_falls_back_to_to_dict_when_the_model_changes():
+    rec = recommend(location="lower")
+    encoder = batching.RecordEncoder()
+    encoder._line = lambda number, row_id, rec: "{}"  # type: ignore[method-assign]
+    line = encoder.recommendation(1, None, rec)
+    assert json.loads(line) == {"row": 1, "id": None, **rec.to_dict()}
+    assert not encoder.fast
+    assert isinstance(rec, Recommendation)
