@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backmassage.answers import Answers, parse_age, parse_choice, parse_duration, parse_many
-from backmassage.errors import InvalidAnswer
+from backmassage.errors import InvalidAnswer, suggest
 from backmassage.vocabulary import AGE_RANGE, CHOICES
 
 T = TypeVar("T")
@@ -182,10 +182,13 @@ def _one_item(answer: str, text: str, numbered: Sequence[str]) -> str:
         if fits:
             listed = ", ".join(f"{numbered.index(v) + 1} {v}" if v in numbered else v for v in fits)
             raise WrongAnswer(f"'{shown(text)}' fits more than one: {listed}. Type the number or the name.")
-    hint = f"'{shown(text)}' is not one of the choices."
+    if not suggestion:
+        close = suggest(text, [label.lower() for label in labels.values()])
+        suggestion = next((labels[v] for v in labels if labels[v].lower() == close), None) if close else None
     if suggestion:
-        hint += f" Did you mean '{suggestion}'?"
-    raise WrongAnswer(hint)
+        raise WrongAnswer(f"'{shown(text)}' is not one of the choices. Did you mean '{suggestion}'?")
+    raise WrongAnswer(f"'{shown(text)}' is not one of the choices: type a number from 1 to {len(numbered)}, "
+                      "or a name (? for help).")
 
 
 def parse_one_reply(answer: str, reply: str, numbered: Sequence[str], required: bool) -> str | None:
@@ -262,37 +265,12 @@ def parse_age_reply(reply: str) -> int | None:
         raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}.") from None
 
 
-# --- what the knowledge uses ------------------------------------------------------------
-
-def answers_used(knowledge: Any) -> set[str]:
-    """The answers some expression in the knowledge reads. An answer no condition or rule reads
-    cannot change the result, so it is not asked. Unknown expression kinds count as reading all."""
-    from backmassage import expressions as ex
-
-    everything = {"location", "cause", "symptoms", "history", "duration", "age"}
-    stack: list[Any] = []
-    for condition in knowledge.conditions:
-        stack += [e.expression for e in condition.evidence]
-        stack += [condition.requires] if condition.requires is not None else []
-    stack += [rule.when for rule in (*knowledge.red_flags, *knowledge.contraindications)]
-    used: set[str] = set()
-    while stack:
-        expression = stack.pop()
-        if isinstance(expression, (ex.OneOf, ex.AnyOf, ex.InRange)):
-            used.add(expression.answer)
-        elif isinstance(expression, (ex.All, ex.Any_)):
-            stack.extend(expression.parts)
-        elif isinstance(expression, ex.Not):
-            stack.append(expression.part)
-        elif not isinstance(expression, ex.BestCondition):
-            return everything
-    return used
-
+# --- why a warning sign is asked -------------------------------------------------------
 
 def rules_reading(knowledge: Any, symptom: str) -> list[str]:
-    """The names of the warning-sign rules that read one symptom (for the '?' of a screen question)."""
+    """The names of the red flags that read one symptom (for the '?' of a screen question)."""
     names = []
-    for rule in (*knowledge.red_flags, *knowledge.contraindications):
+    for rule in knowledge.red_flags:
         if _reads_symptom(rule.when, symptom):
             names.append(rule.name)
     return list(dict.fromkeys(names))
@@ -326,7 +304,6 @@ class Interview:
         self.flagged = set(asked_by_flags) | {name for name in ("location", "cause", "symptoms", "history",
                                                                 "duration", "age", "pressure")
                                               if self._has(name)}
-        self.used = answers_used(knowledge)
 
     # Which questions to ask --------------------------------------------------------------
 
@@ -356,8 +333,9 @@ class Interview:
         for step in steps:
             if self.is_emergency():
                 self.p.say()
-                self.p.say("Stopping the questions here: your answers are a warning sign that needs "
+                self.p.say("Stopping the questions here: your answers show a warning sign that needs "
                            "emergency care now. The advice follows.", style="bold red")
+                self.p.say()
                 return self.answers
             step()
         self.p.say()
@@ -378,15 +356,16 @@ class Interview:
                 line.append(f"  ({value})", style="dim")
             self.p.say(line)
 
-    def ask_single(self, name: str, required: bool = False, skip_word: str = "skip") -> str | None:
+    def ask_single(self, name: str, required: bool = False, empty: str = "skipped") -> str | None:
+        """One choice; ``empty`` says what pressing Enter means when the answer is not required."""
         values = list(CHOICES[name])
         self.heading(name)
         self.show_choices(name, values)
-        how = "Number or name" + ("" if required else f", Enter to {skip_word}")
+        how = "Number or name" + ("" if required else ", Enter to skip" if empty == "skipped" else f", Enter for {empty}")
         value = self.p.ask(Text(how + " ", style="dim"),
                            lambda reply: parse_one_reply(name, reply, values, required),
                            QUESTIONS[name][1])
-        self.echo(name, [value] if value else [], "skipped" if skip_word == "skip" else skip_word.removeprefix("say "))
+        self.echo(name, [value] if value else [], empty)
         return value
 
     def ask_many(self, name: str, values: Sequence[str]) -> tuple[str, ...]:
@@ -411,7 +390,7 @@ class Interview:
         if self.given("symptoms"):
             return
         self.p.say()
-        self.p.say("First, some safety questions. Answer y (yes) or n (no).", style="bold")
+        self.p.say("Some safety questions first. Answer y (yes) or n (no).", style="bold")
         for symptom, (question, meaning) in SCREEN.items():
             if symptom in self.answers.symptoms:
                 continue
@@ -429,18 +408,18 @@ class Interview:
         self.set(history=self.ask_many("history", list(CHOICES["history"])))
 
     def ask_age(self) -> None:
-        if self.given("age") or "age" not in self.used:
+        if self.given("age"):
             return
         self.heading("age")
         self.set(age=self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, QUESTIONS["age"][1]))
 
     def ask_cause(self) -> None:
-        if self.given("cause") or "cause" not in self.used:
+        if self.given("cause"):
             return
         self.set(cause=self.ask_single("cause"))
 
     def ask_duration(self) -> None:
-        if self.given("duration") or "duration" not in self.used:
+        if self.given("duration"):
             return
         self.heading("duration")
         reply = self.p.ask(Text("For example 3 days, 2w or 6 months, Enter to skip ", style="dim"),
@@ -458,7 +437,7 @@ class Interview:
     def ask_pressure(self) -> None:
         if self.given("pressure") or not self.pressure_matters():
             return
-        self.set(pressure=self.ask_single("pressure", skip_word="say no preference"))
+        self.set(pressure=self.ask_single("pressure", empty="no preference"))
 
     def pressure_matters(self) -> bool:
         """Only ask for a preferred pressure when it can change which massage comes first."""

@@ -81,7 +81,7 @@ class Page:
 
     def print(self, console: Console) -> None:
         self.text.rstrip()
-        console.print(self.text, overflow="ignore", crop=False)
+        console.print(self.text, overflow="ignore", crop=False, soft_wrap=True)  # already wrapped above
 
 
 def render_recommendation(rec: Recommendation, console: Console, rerun_command: bool = False) -> None:
@@ -108,7 +108,7 @@ def render_recommendation(rec: Recommendation, console: Console, rerun_command: 
     _sources(rec, page)
     if rerun_command:
         page.heading("Run this again without the questions")
-        page.line(rerun_line(rec.answers), style="bold")
+        page.pieces((rerun_line(rec.answers), "bold"))  # never wrapped: one line to copy and paste
     page.line()
     page.line(DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim")
     page.print(console)
