@@ -425,7 +425,10 @@ class Interview:
         reply = self.p.ask(Text("For example 3 days, 2w or 6 months, Enter to skip ", style="dim"),
                            parse_duration_reply, QUESTIONS["duration"][1])
         if reply is not None:
+            from backmassage.expressions import describe_days
+
             self.set(duration_days=reply[0], duration=reply[1])
+            self.p.say(Text("→ " + describe_days(reply[0]), style="dim"))
 
     def ask_symptoms(self) -> None:
         if self.given("symptoms"):
