@@ -88,3 +88,17 @@ def test_knowledge_text_with_brackets_is_printed_literally(kb_copy):
     conditions.write_text(text[:start] + f'description: "{marker}"' + text[end:], encoding="utf-8")
     rec = recommend(location="lower", cause="lifting", knowledge=load_knowledge(kb_copy))
     assert marker in " ".join(rendered(rec, width=200).split())
+
+
+def test_the_therapist_note_never_asks_for_a_pressure_the_advice_rules_out():
+    rec = recommend(location="lower", cause="lifting", duration="3w", pressure="firm", history=["anticoagulants"])
+    text = " ".join(rendered(rec).split())
+    assert "with firm pressure" not in text
+    assert "I would like Swedish massage." in text
+    ok = recommend(location="lower", cause="lifting", duration="3w", pressure="firm")
+    assert "I would like Deep tissue massage, with firm pressure." in " ".join(rendered(ok).split())
+
+
+def test_a_missing_duration_is_explained_as_missing():
+    rec = recommend(location="lower", cause="accident")
+    assert any("you did not say how long it has lasted" in sentence for sentence in rec.explanation)

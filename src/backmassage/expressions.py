@@ -77,7 +77,16 @@ class InRange(NamedTuple):
         if self.answer == "age":
             return [f"age {ctx.answers.age} (age: {_bounds(self.low, self.high, '')})"]
         return [f"pain for {describe_days(ctx.answers.duration_days or 0)} "
-                f"(duration: {_bounds(self.low, self.high, ' days')})"]
+                f"(duration: {_bounds(self.low, self.high, 'days')})"]
+
+    def because_not(self, ctx: Context) -> str:
+        """Why the range does *not* hold: the answer is missing, or outside it."""
+        value = self._value(ctx)
+        if value is None:
+            return "you did not say how long it has lasted" if self.answer == "duration" else "you did not give your age"
+        if self.answer == "age":
+            return f"age {value} (age: not {_bounds(self.low, self.high, '')})"
+        return f"pain for {describe_days(value)} (duration: not {_bounds(self.low, self.high, 'days')})"
 
 
 class BestCondition(NamedTuple):
@@ -118,7 +127,9 @@ class Not(NamedTuple):
         return not self.part.holds(ctx)
 
     def because(self, ctx: Context) -> list[str]:
-        return [self.wording] if self.holds(ctx) else []
+        if not self.holds(ctx):
+            return []
+        return [self.part.because_not(ctx)] if isinstance(self.part, InRange) else [self.wording]
 
 
 def compile_expression(data: dict[str, Any]) -> Expression:
@@ -157,7 +168,7 @@ def describe(data: dict[str, Any]) -> str:
     words = []
     for key, value in data.items():
         if key in ("duration", "age"):
-            words.append(f"{key}: {_bounds(value.get('min'), value.get('max'), ' days' if key == 'duration' else '')}")
+            words.append(f"{key}: {_bounds(value.get('min'), value.get('max'), 'days' if key == 'duration' else '')}")
         elif key in ("all", "any"):
             words.append(f"{key} of ({'; '.join(describe(item) for item in value)})")
         elif key == "not":
@@ -168,9 +179,13 @@ def describe(data: dict[str, Any]) -> str:
 
 
 def _bounds(low: int | None, high: int | None, unit: str) -> str:
+    """'at most 12 weeks' for durations (given in days), 'at least 65' for ages."""
+    def say(value: int) -> str:
+        return describe_days(value) if unit else str(value)
+
     if low is not None and high is not None:
-        return f"{low} to {high}{unit}"
-    return f"at least {low}{unit}" if low is not None else f"at most {high}{unit}"
+        return f"{say(low)} to {say(high)}"
+    return f"at least {say(low)}" if low is not None else f"at most {say(high)}"
 
 
 def describe_days(days: int) -> str:

@@ -208,7 +208,9 @@ def therapist_note(rec: Recommendation) -> str:
         parts.append("My health history: " + ", ".join(CHOICES["history"][h] for h in a.history) + ".")
     if rec.techniques:
         wish = f"I would like {rec.techniques[0].name}"
-        parts.append(wish + (f", with {a.pressure} pressure." if a.pressure else "."))
+        # Pass the preference on only where the technique uses it: a rule may have ruled it out.
+        liked = a.pressure and a.pressure in rec.techniques[0].pressure
+        parts.append(wish + (f", with {a.pressure} pressure." if liked else "."))
     if rec.avoid:
         parts.append("Please avoid " + ", ".join(x.name or x.id for x in rec.avoid) + ".")
     return " ".join(parts)
