@@ -423,6 +423,14 @@ def test_answers_given_by_flags_are_not_asked_again(tmp_path: Path, kb: Path) ->
             "--history anticoagulants --duration 6m --age 30 --pressure light") in text
 
 
+def test_warning_signs_are_asked_even_when_the_other_answers_came_as_flags(tmp_path: Path, kb: Path) -> None:
+    term = Terminal(tmp_path, "--kb", str(kb), "--location", "lower", "--cause", "lifting",
+                    "--duration", "3d", "--age", "40")
+    term.yes_no(SADDLE, "y")
+    assert term.finish() == 0
+    assert "EMERGENCY" in term.text
+
+
 # --- never a question without a terminal -----------------------------------------------------
 
 def _run_without_terminal(tmp_path: Path, stdin_closed: bool, *args: str) -> subprocess.CompletedProcess[str]:

@@ -123,12 +123,16 @@ def stdout_console(no_color: bool) -> Any:
     return make_console(no_color=no_color)
 
 
-def stdin_is_terminal() -> bool:
-    stdin = sys.stdin
+def is_terminal(stream: Any) -> bool:
     try:
-        return stdin is not None and not stdin.closed and stdin.isatty()
+        return stream is not None and not stream.closed and stream.isatty()
     except (ValueError, OSError):
         return False
+
+
+def can_ask() -> bool:
+    """Questions need a person: a terminal to type on, and one to read them (they go to stderr)."""
+    return is_terminal(sys.stdin) and is_terminal(sys.stderr)
 
 
 def version_callback(value: bool) -> None:
@@ -198,13 +202,13 @@ def recommend(
                  duration=duration, age=age, pressure=pressure)
     answers = parse_answers(**given, require_location=False)
     knowledge = knowledge_from(kb)
-    interactive = not no_input and stdin_is_terminal()
+    asked_by_flags = {name for name, value in given.items() if value}
     guided = False
-    if interactive and None in (answers.location, answers.cause, answers.duration_days, answers.age):
+    # Ask for whatever the flags left out, the warning signs (symptoms) above all; pressure is optional.
+    if not no_input and can_ask() and not {"location", "cause", "symptoms", "history", "duration", "age"} <= asked_by_flags:
         from backmassage.guided import interview
 
-        answers = interview(answers, knowledge, asked_by_flags={k for k, v in given.items() if v},
-                            no_color=no_color)
+        answers = interview(answers, knowledge, asked_by_flags=asked_by_flags, no_color=no_color)
         guided = True
     if answers.location is None:
         fail(f"where it hurts is required: pass --location ({_values('location')}), "

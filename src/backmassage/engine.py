@@ -57,7 +57,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
              ("condition", explain_condition(best, named[1:MAX_ALTERNATIVES + 1])),
              ("technique", explain_techniques(triage, techniques, best, answers)),
              ("avoid", explain_avoid(avoided, ctx, knowledge)),
-             ("missing", explain_missing(answers))]
+             ("missing", explain_missing(answers) if triage != "emergency" else [])]
     return Recommendation(
         triage=triage,
         condition=_match(best) if best else None,
