@@ -417,20 +417,21 @@ class RecordEncoder:
     """Output lines: ``{"row", "id", <SPEC section 4>}`` or ``{"row", "id", "error"}``.
 
     The knowledge's pieces (techniques, sources, red flags, reasons) repeat from row to row, so
-    their JSON text is made once and reused; the line is byte for byte what ``json.dumps`` of
+    the JSON text of each list of them is made once and reused (at most ``cache_size`` lists of
+    a kind are kept); the line is byte for byte what ``json.dumps`` of
     ``{"row": .., "id": .., **rec.to_dict()}`` gives with compact separators. That equality is
     checked on the first rows and then every ``check_every`` rows: should it ever fail (the
     model changed), every later line is made by ``json.dumps`` of ``to_dict()`` itself.
     """
 
-    def __init__(self, check_first: int = 16, check_every: int = 1024, cache_size: int = 20_000):
+    def __init__(self, check_first: int = 16, check_every: int = 1024, cache_size: int = 10_000):
         self.fast = True
         self.check_first = check_first
         self.check_every = check_every
         self.cache_size = cache_size
         self._made = 0
         self._caches: dict[Callable[[Any], str], dict[Any, str]] = {
-            make: {} for make in (_technique, _avoid, _red_flag, _source, _string)}
+            make: {} for make in (_match, _technique, _avoid, _red_flag, _source, _string)}
 
     def error(self, number: int, row_id: Any, message: str) -> str:
         return _ENCODER.encode({"row": number, "id": row_id, "error": message})
@@ -454,33 +455,34 @@ class RecordEncoder:
         record.update(rec.to_dict())
         return _ENCODER.encode(record)
 
-    def _piece(self, make: Callable[[Any], str], item: Any) -> str:
+    def _list(self, make: Callable[[Any], str], items: tuple[Any, ...]) -> str:
+        """The JSON text of a whole list of knowledge pieces (a tuple), made once and reused."""
         cache = self._caches[make]
         try:
-            return cache[item]
+            return cache[items]
         except KeyError:
             if len(cache) >= self.cache_size:
                 cache.clear()
-            text = cache[item] = make(item)
+            text = cache[items] = ",".join(map(make, items))
             return text
         except TypeError:  # not hashable
-            return make(item)
+            return ",".join(map(make, items))
 
     def _line(self, number: int, row_id: Any, rec: Recommendation) -> str:
-        piece = self._piece
+        pieces = self._list
         return "".join((
             '{"row":', str(number),
             ',"id":', _string(row_id) if type(row_id) is str else _ENCODER.encode(row_id),
             ',"triage":', _string(rec.triage),
             ',"condition":', _match(rec.condition) if rec.condition else "null",
-            ',"alternatives":[', ",".join([_match(m) for m in rec.alternatives]),
-            '],"techniques":[', ",".join([piece(_technique, t) for t in rec.techniques]),
-            '],"avoid":[', ",".join([piece(_avoid, a) for a in rec.avoid]),
-            '],"red_flags":[', ",".join([piece(_red_flag, f) for f in rec.red_flags]),
-            '],"cautions":[', ",".join([piece(_string, c) for c in rec.cautions]),
+            ',"alternatives":[', pieces(_match, rec.alternatives),
+            '],"techniques":[', pieces(_technique, rec.techniques),
+            '],"avoid":[', pieces(_avoid, rec.avoid),
+            '],"red_flags":[', pieces(_red_flag, rec.red_flags),
+            '],"cautions":[', pieces(_string, rec.cautions),
             '],"explanation":[', ",".join(map(_string, rec.explanation)),
-            '],"sources":[', ",".join([piece(_source, s) for s in rec.sources]),
-            '],"knowledge_version":', piece(_string, rec.knowledge_version), "}",
+            '],"sources":[', pieces(_source, rec.sources),
+            '],"knowledge_version":', _string(rec.knowledge_version), "}",
         ))
 
 
