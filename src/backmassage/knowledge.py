@@ -171,11 +171,17 @@ def _floor() -> list[dict[str, Any]]:
     from backmassage import schema
 
     try:
-        data, _ = _checked_data(bundled_folder(), True)
+        data, cached = _checked_data(bundled_folder(), True)
+        try:
+            return schema.floor_rules(data)
+        except (KeyError, TypeError, AttributeError):  # a damaged cache entry
+            if not cached:
+                raise
+        data, _ = _checked_data(bundled_folder(), True, use_cache=False)
+        return schema.floor_rules(data)
     except KnowledgeError:
         raise KnowledgeError(["the bundled knowledge is not valid, so the red flags every knowledge folder must "
                               "keep are unknown: run 'backmassage kb validate' to see why"]) from None
-    return schema.floor_rules(data)
 
 
 def _in_folder(folder: Path, problems: list[str]) -> list[str]:
@@ -290,8 +296,10 @@ def cache_dir() -> Path | None:
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg) and sys.platform != "darwin":
         return Path(xdg) / "backmassage"
+    if not os.path.isabs(os.environ.get("HOME", "/")):
+        return None  # HOME set but empty or relative: Python would make it "/" or the current folder
     try:
-        home = Path.home()
+        home = Path.home()  # HOME, else the user database
     except (RuntimeError, KeyError, OSError):
         return None
     if not home.is_absolute():

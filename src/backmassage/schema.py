@@ -73,6 +73,8 @@ def compose(text: str) -> tuple[yaml.Node | None, list[tuple[int, str]], set[int
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = error.problem or error.context or "not valid YAML"
+        if "nesting depth" in what:  # libyaml's own limit, met while it reads ahead
+            return None, [(mark.line + 1 if mark else 0, f"nested more than {MAX_DEPTH} levels deep")], set()
         return None, [(mark.line + 1 if mark else 0, f"not valid YAML: {what}")], set()
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1 if isinstance(error.position, int) else 0

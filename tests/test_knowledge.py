@@ -1,0 +1,561 @@
+"""Knowledge as a product (issue 5): the schema, safe loading, custom knowledge, the safety
+floor, `kb validate`, `kb schema` and the cache.
+
+Broken folders come from tests/fixtures/broken_kb (README.md there): each is the bundled
+folder with one file changed, so the fixtures hold while the bundled knowledge grows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backmassage import KnowledgeError, load_knowledge
+from backmassage import knowledge as knowledge_module
+from backmassage import schema
+from backmassage.knowledge import FILE_NAMES, MAX_FILE_BYTES, bundled_folder, cache_dir
+from backmassage.vocabulary import CHOICES
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FIXTURES = sorted((HERE / "fixtures" / "broken_kb").glob("*.yaml"))
+TEST_SOURCE = "  - id: test-source\n    title: A source for the tests\n    url: null\n"
+HANG_GUARD = 60  # seconds: a guard against hanging, not a timing assertion
+
+
+def read(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def apply_fixture(fixture: Path, folder: Path) -> list[str]:
+    """Change the copy of the bundled folder as the fixture says; return its expected problems."""
+    spec = yaml.safe_load(fixture.read_text(encoding="utf-8"))
+    (folder / "sources.yaml").write_text(read(folder / "sources.yaml") + TEST_SOURCE, encoding="utf-8")
+    target = folder / spec["file"]
+    if "replace" in spec:
+        base, text = 0, spec["replace"]
+    else:
+        original = read(target)
+        base, text = original.count("\n"), original + spec["append"]
+    target.write_text(text, encoding="utf-8")
+    return [re.sub(r"\{\+(\d+)\}", lambda m: str(base + int(m.group(1))), line) for line in spec["expect"]]
+
+
+def assert_clean_exit_2(result) -> None:
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = HANG_GUARD) -> subprocess.CompletedProcess[str]:
+    """The real program in a subprocess, for what could hang or run code: the timeout guards."""
+    return subprocess.run([sys.executable, "-m", "backmassage", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+
+
+# --- the bundled knowledge ------------------------------------------------------------------
+
+def test_the_bundled_knowledge_validates_with_its_summary(run) -> None:
+    result = run("kb", "validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    folder = bundled_folder()
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"{folder}: valid"
+    assert re.fullmatch(rf"{re.escape(str(folder))}: knowledge \S+, \d+ conditions, \d+ techniques, "
+                        r"\d+ red flags, \d+ contraindications, \d+ sources", lines[0])
+
+
+def test_the_data_folder_of_the_repository_validates(run) -> None:
+    result = run("kb", "validate", str(REPO / "data"))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_the_bundled_yaml_is_safe_to_read_with_any_yaml_reader() -> None:
+    """What backmassage reads as text, every YAML reader reads as text (no yes/no/1.10 surprises),
+    so yaml.safe_load, editors and the JSON Schema all see the same data."""
+    for name in FILE_NAMES:
+        text = (bundled_folder() / name).read_text(encoding="utf-8")
+        loaded = yaml.safe_load(text)
+        assert json.loads(json.dumps(loaded)) == loaded, name
+
+
+# --- broken fixtures: exact messages, exit 2, file and line, no traceback ---------------------
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_a_broken_folder_lists_every_problem_with_file_and_line(fixture: Path, kb_copy: Path, run,
+                                                                 tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # python_tag.yaml would `touch CANARY` here if it ever ran
+    expected = apply_fixture(fixture, kb_copy)
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    count = f"{len(expected)} problem{'s' * (len(expected) != 1)}"
+    assert result.stderr.splitlines() == [f"{kb_copy}{os.sep}{line}" for line in expected] + [
+        f"backmassage: error: {count} in {kb_copy}"]
+    assert not (tmp_path / "CANARY").exists()
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_a_broken_folder_stops_every_command_with_exit_2(fixture: Path, kb_copy: Path, run) -> None:
+    expected = apply_fixture(fixture, kb_copy)
+    result = run("recommend", "--location", "lower", "--no-input", "--json", "--kb", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert f"{kb_copy}{os.sep}{expected[0]}" in result.stderr
+    result = run("conditions", env={"BACKMASSAGE_KB": str(kb_copy)})
+    assert_clean_exit_2(result)
+
+
+def test_the_api_raises_knowledge_error_listing_every_problem(kb_copy: Path) -> None:
+    expected = apply_fixture(HERE / "fixtures" / "broken_kb" / "out_of_range.yaml", kb_copy)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(kb_copy)
+    assert caught.value.problems == [f"{kb_copy}{os.sep}{line}" for line in expected]
+
+
+def test_the_python_tag_never_runs_even_in_the_real_program(kb_copy: Path, tmp_path: Path) -> None:
+    apply_fixture(HERE / "fixtures" / "broken_kb" / "python_tag.yaml", kb_copy)
+    result = run_cli("recommend", "--location", "lower", "--kb", str(kb_copy), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the tag '!!python/object/apply:os.system' is not allowed" in result.stderr
+    assert not (tmp_path / "CANARY").exists()
+
+
+def test_kb_validate_prefers_its_argument_then_kb_then_the_environment(kb_copy: Path, run) -> None:
+    apply_fixture(HERE / "fixtures" / "broken_kb" / "empty_file.yaml", kb_copy)
+    assert run("kb", "validate", "--kb", str(kb_copy)).exit_code == 2
+    assert run("kb", "validate", env={"BACKMASSAGE_KB": str(kb_copy)}).exit_code == 2
+    assert run("kb", "validate", str(bundled_folder()), "--kb", str(kb_copy)).exit_code == 0
+
+
+def test_kb_validate_notes_yaml_files_it_does_not_read(kb_copy: Path, run) -> None:
+    (kb_copy / "condition.yaml").write_text("conditions: []\n", encoding="utf-8")
+    result = run("kb", "validate", str(kb_copy))
+    assert result.exit_code == 0
+    assert result.stderr == (f"{kb_copy}{os.sep}condition.yaml: note: not read; a knowledge folder holds "
+                             f"{', '.join(FILE_NAMES)}\n")
+
+
+# --- hostile files: refused fast, without hanging ------------------------------------------------
+
+def test_a_missing_folder_and_a_file_for_a_folder_are_refused(tmp_path: Path, run) -> None:
+    result = run("kb", "validate", str(tmp_path / "nowhere"))
+    assert_clean_exit_2(result)
+    assert result.stderr.startswith(f"{tmp_path / 'nowhere'}: not a knowledge folder (no such folder)\n")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = run("recommend", "--location", "lower", "--kb", str(tmp_path / "file"))
+    assert_clean_exit_2(result)
+    assert "not a knowledge folder (not a folder)" in result.stderr
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("sources.yaml", b"sources:\n  - id: caf\xe9\n", "sources.yaml:2: not UTF-8 text (byte 0xe9): save the file as UTF-8"),
+    ("techniques.yaml", b"techniques:\n\x00\x01\x02", "techniques.yaml:2: binary data (a NUL byte), not a YAML text file"),
+    ("manifest.yaml", "name: x\n".encode("utf-16"), "manifest.yaml:1: UTF-16 text: save the file as UTF-8"),
+    ("conditions.yaml", b"# padding\n" * (MAX_FILE_BYTES // 10 + 1),
+     f"conditions.yaml: larger than the {MAX_FILE_BYTES // 1024} KiB a knowledge file may be"),
+    ("red_flags.yaml", b"red_flags: \x07\n",
+     "red_flags.yaml:1: not valid YAML: the character U+0007 is not allowed (control characters are not allowed)"),
+    ("sources.yaml", ("sources: [" + "a," * 60_000 + "]\n").encode(),
+     f"sources.yaml:1: more than {schema.MAX_NODES} values: too big for a knowledge file"),
+])
+def test_files_that_are_not_knowledge_text_are_refused(kb_copy: Path, run, name: str, content: bytes,
+                                                       message: str) -> None:
+    (kb_copy / name).write_bytes(content)
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert result.stderr.splitlines()[0] == f"{kb_copy}{os.sep}{message}"
+
+
+def test_a_missing_file_names_all_six(kb_copy: Path, run) -> None:
+    (kb_copy / "techniques.yaml").unlink()
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert result.stderr.splitlines()[0] == (f"{kb_copy}{os.sep}techniques.yaml: missing: a knowledge folder holds "
+                                             f"all of {', '.join(FILE_NAMES)}")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+def test_a_fifo_a_device_and_a_folder_are_refused_without_hanging(kb_copy: Path) -> None:
+    (kb_copy / "sources.yaml").unlink()
+    os.mkfifo(kb_copy / "sources.yaml")  # no writer: opening it for reading would block forever
+    (kb_copy / "techniques.yaml").unlink()
+    (kb_copy / "techniques.yaml").symlink_to("/dev/zero")  # reading it would never end
+    (kb_copy / "manifest.yaml").unlink()
+    (kb_copy / "manifest.yaml").mkdir()
+    for args in (["kb", "validate", str(kb_copy)], ["recommend", "--location", "lower", "--kb", str(kb_copy)]):
+        result = run_cli(*args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        for name in ("manifest.yaml", "sources.yaml", "techniques.yaml"):
+            assert (f"{kb_copy}{os.sep}{name}: not a regular file (a folder, device or pipe): "
+                    "a knowledge file must be a plain file") in result.stderr
+
+
+def test_billion_laughs_and_deep_nesting_fail_fast_in_the_real_program(kb_copy: Path) -> None:
+    apply_fixture(HERE / "fixtures" / "broken_kb" / "billion_laughs.yaml", kb_copy)
+    (kb_copy / "conditions.yaml").write_text("conditions: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    result = run_cli("kb", "validate", str(kb_copy))  # the timeout is the guard: expanded, this never ends
+    assert result.returncode == 2
+    assert f"{kb_copy}{os.sep}sources.yaml:1: anchors and aliases" in result.stderr
+    assert f"{kb_copy}{os.sep}conditions.yaml:1: nested more than {schema.MAX_DEPTH} levels deep" in result.stderr
+
+
+def test_symlinks_to_regular_files_are_followed(kb_copy: Path, tmp_path: Path, run) -> None:
+    elsewhere = tmp_path / "elsewhere.yaml"
+    shutil.move(kb_copy / "sources.yaml", elsewhere)
+    (kb_copy / "sources.yaml").symlink_to(elsewhere)
+    assert run("kb", "validate", str(kb_copy)).exit_code == 0
+
+
+# --- never a traceback, whatever the file holds -----------------------------------------------
+
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+YAML_BITS = ["- ", ": ", "[", "]", "{", "}", ", ", "&a ", "*a", "!!python/object/apply:os.system ", "!!timestamp ",
+             "!!float ", "!!binary ", "!x ", "'", '"', "\n", "  ", "\t", "id", "sciatica", "swedish", "2024-02-30",
+             "no", "yes", "~", "1.10", "0x1F", ".inf", "<<", "---\n", "...\n", "%YAML 1.1\n", "%TAG !p! tag:x\n",
+             "? ", "|", ">", "# ", "\\", "\ufeff", "\u202e", "é", "conditions", "sources", "weight", "location",
+             "lower", "techniques", "when", "evidence", "min", "max", "3d", "-1", "1e3", "null"]
+
+
+def _validate_with(folder: Path, name: str, content: bytes) -> None:
+    from typer.testing import CliRunner
+
+    from backmassage.cli import app
+
+    (folder / name).write_bytes(content)
+    result = CliRunner().invoke(app, ["kb", "validate", str(folder)])
+    assert result.exit_code in (0, 2), (result.exit_code, result.stderr, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def fuzz_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz") / "kb"
+    shutil.copytree(bundled_folder(), folder)
+    return folder
+
+
+@FUZZ
+@given(content=st.binary(max_size=400), name=st.sampled_from(FILE_NAMES))
+def test_any_bytes_as_a_knowledge_file_give_exit_0_or_2(fuzz_folder: Path, content: bytes, name: str) -> None:
+    original = (bundled_folder() / name).read_bytes()
+    try:
+        _validate_with(fuzz_folder, name, content)
+    finally:
+        (fuzz_folder / name).write_bytes(original)
+
+
+@FUZZ
+@given(parts=st.lists(st.sampled_from(YAML_BITS) | st.text(max_size=4), max_size=60),
+       name=st.sampled_from(FILE_NAMES))
+def test_any_yaml_like_text_as_a_knowledge_file_gives_exit_0_or_2(fuzz_folder: Path, parts: list[str],
+                                                                   name: str) -> None:
+    original = (bundled_folder() / name).read_bytes()
+    try:
+        _validate_with(fuzz_folder, name, "".join(parts).encode("utf-8", "surrogatepass"))
+    finally:
+        (fuzz_folder / name).write_bytes(original)
+
+
+@FUZZ
+@given(data=st.data(), name=st.sampled_from(FILE_NAMES))
+def test_the_bundled_files_damaged_at_random_give_exit_0_or_2(fuzz_folder: Path, data, name: str) -> None:
+    """Mutations of real files reach deep into the schema: a line dropped, doubled or rewritten."""
+    original = (bundled_folder() / name).read_bytes()
+    lines = original.decode("utf-8").splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 3))):
+        index = data.draw(st.integers(0, len(lines) - 1))
+        operation = data.draw(st.sampled_from(["drop", "double", "replace", "indent", "dedent"]))
+        if operation == "drop":
+            del lines[index]
+        elif operation == "double":
+            lines.insert(index, lines[index])
+        elif operation == "replace":
+            lines[index] = lines[index].split(":")[0] + ": " + data.draw(st.sampled_from(YAML_BITS)) + "\n"
+        elif operation == "indent":
+            lines[index] = "  " + lines[index]
+        else:
+            lines[index] = lines[index][2:]
+        if not lines:
+            break
+    try:
+        _validate_with(fuzz_folder, name, "".join(lines).encode("utf-8", "surrogatepass"))
+    finally:
+        (fuzz_folder / name).write_bytes(original)
+
+
+# --- custom knowledge and the safety floor ------------------------------------------------------
+
+def _red_flag_nodes(folder: Path) -> dict[str, yaml.MappingNode]:
+    root = yaml.compose((folder / "red_flags.yaml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    items = next(value for key, value in root.value if key.value == "red_flags")
+    return {dict((k.value, v) for k, v in item.value)["id"].value: item for item in items.value}
+
+
+def _field(item: yaml.MappingNode, name: str) -> yaml.Node:
+    return next(value for key, value in item.value if key.value == name)
+
+
+def _rewrite_line(path: Path, line_index: int, old: str, new: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert old in lines[line_index]
+    lines[line_index] = lines[line_index].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_custom_folder_changes_the_recommendation(kb_copy: Path, run_json) -> None:
+    usual = run_json("recommend", "--location", "lower", "--cause", "lifting", "--no-input")
+    first = usual["techniques"][0]["id"]
+    with open(kb_copy / "contraindications.yaml", "a", encoding="utf-8") as file:
+        file.write(f"  - id: test-no-{first}\n    name: Test rule\n    when: {{location: lower}}\n"
+                   f"    avoid: [{first}]\n    reason: A test leaves it out.\n    sources: [{usual_source(kb_copy)}]\n")
+    custom = run_json("recommend", "--location", "lower", "--cause", "lifting", "--no-input", "--kb", str(kb_copy))
+    assert first not in [t["id"] for t in custom["techniques"]]
+    assert {"id": first, "reason": "A test leaves it out."} in custom["avoid"]
+    again = run_json("recommend", "--location", "lower", "--cause", "lifting", "--no-input")
+    assert again == usual  # the bundled knowledge is untouched
+
+
+def usual_source(folder: Path) -> str:
+    root = yaml.compose((folder / "sources.yaml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    first = root.value[0][1].value[0]
+    return dict((k.value, v) for k, v in first.value)["id"].value
+
+
+def test_a_custom_folder_may_add_red_flags_and_reword_advice(kb_copy: Path, run_json) -> None:
+    nodes = _red_flag_nodes(kb_copy)
+    rule_id, item = next(iter(nodes.items()))
+    advice = _field(item, "advice")
+    _rewrite_line(kb_copy / "red_flags.yaml", advice.start_mark.line, advice.value[:20], "Reworded. " + advice.value[:20])
+    with open(kb_copy / "red_flags.yaml", "a", encoding="utf-8") as file:
+        file.write(f"  - id: test-red-flag\n    name: Test red flag\n    when: {{location: widespread, cause: accident}}\n"
+                   f"    triage: emergency\n    advice: Call for help.\n    sources: [{usual_source(kb_copy)}]\n")
+    result = run_json("recommend", "--location", "widespread", "--cause", "accident", "--no-input", "--kb", str(kb_copy))
+    assert result["triage"] == "emergency"
+    assert "test-red-flag" in [flag["id"] for flag in result["red_flags"]]
+
+
+def test_a_custom_folder_may_not_drop_a_bundled_red_flag(kb_copy: Path, run) -> None:
+    nodes = _red_flag_nodes(kb_copy)
+    rule_id, item = next(iter(nodes.items()))
+    path = kb_copy / "red_flags.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    del lines[item.start_mark.line: item.end_mark.line]
+    path.write_text("".join(lines), encoding="utf-8")
+    list_line = next(i for i, line in enumerate(lines) if line.startswith("red_flags:")) + 1
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert result.stderr.splitlines()[0] == (
+        f"{kb_copy}{os.sep}red_flags.yaml:{list_line}: red flag {rule_id!r} of the bundled knowledge is missing: "
+        "a knowledge folder may add red flags but never drop one (docs/knowledge.md, Safety floor)")
+
+
+def test_a_custom_folder_may_not_lower_a_red_flags_triage(kb_copy: Path, run) -> None:
+    nodes = _red_flag_nodes(kb_copy)
+    rule_id, item = next((rid, node) for rid, node in nodes.items() if _field(node, "triage").value != "see-clinician")
+    triage = _field(item, "triage")
+    _rewrite_line(kb_copy / "red_flags.yaml", triage.start_mark.line, f"triage: {triage.value}", "triage: see-clinician")
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert result.stderr.splitlines()[0] == (
+        f"{kb_copy}{os.sep}red_flags.yaml:{triage.start_mark.line + 1}: red flag {rule_id!r} > triage: 'see-clinician' "
+        f"is less urgent than the bundled {triage.value!r}: a bundled red flag's triage can be raised, never lowered")
+
+
+def test_a_custom_folder_may_raise_a_red_flags_triage(kb_copy: Path, run) -> None:
+    nodes = _red_flag_nodes(kb_copy)
+    item = next(node for node in nodes.values() if _field(node, "triage").value != "emergency")
+    triage = _field(item, "triage")
+    _rewrite_line(kb_copy / "red_flags.yaml", triage.start_mark.line, f"triage: {triage.value}", "triage: emergency")
+    result = run("kb", "validate", str(kb_copy))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_custom_folder_may_not_narrow_a_red_flag(kb_copy: Path, run) -> None:
+    nodes = _red_flag_nodes(kb_copy)
+    rule_id, item = next(iter(nodes.items()))
+    when = _field(item, "when")
+    path = kb_copy / "red_flags.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    key_line = next(i for i in range(item.start_mark.line, when.start_mark.line + 1)
+                    if lines[i].lstrip().startswith("when:"))
+    end = when.end_mark.line + 1 if when.flow_style else when.end_mark.line  # a block ends where the next key starts
+    indent = lines[key_line][: len(lines[key_line]) - len(lines[key_line].lstrip())]
+    lines[key_line:end] = [f"{indent}when: {{all: [{{age: {{min: 120}}}}, {{location: lower}}]}}\n"]
+    path.write_text("".join(lines), encoding="utf-8")
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    bundled = {rule["id"]: rule for rule in schema.floor_rules(knowledge_module._checked_data(bundled_folder(), True)[0])}
+    from backmassage.expressions import describe
+
+    assert result.stderr.splitlines()[0] == (
+        f"{kb_copy}{os.sep}red_flags.yaml:{key_line + 1}: red flag {rule_id!r} > when: differs from the bundled red flag "
+        f"({describe(bundled[rule_id]['when'])}): a bundled red flag's when cannot change; add a red flag of your own "
+        "to widen it")
+
+
+def test_the_same_red_flag_written_another_way_is_the_same() -> None:
+    assert schema.canonical({"symptom": ["b", "a"], "all": [{"age": {"min": 1}}, {"cause": ["x"]}]}) == \
+        schema.canonical({"all": [{"cause": ["x"]}, {"age": {"min": 1}}], "symptom": ["a", "b"]})
+
+
+# --- kb schema ----------------------------------------------------------------------------------
+
+def _schema_from_cli(run) -> dict:
+    result = run("kb", "schema")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_kb_schema_prints_a_draft_2020_12_schema_of_every_file(run) -> None:
+    printed = _schema_from_cli(run)
+    assert printed["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert [alternative["title"] for alternative in printed["oneOf"]] == list(FILE_NAMES)
+    symptom = printed["$defs"]["expression"]["properties"]["symptom"]["anyOf"][0]["enum"]
+    assert symptom == list(CHOICES["symptoms"])
+
+
+def test_kb_schema_validates_the_bundled_files_and_refuses_broken_ones(run) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(_schema_from_cli(run))
+    validator.check_schema(validator.schema)
+    for name in FILE_NAMES:
+        document = json.loads(json.dumps(yaml.safe_load((bundled_folder() / name).read_text(encoding="utf-8"))))
+        assert list(validator.iter_errors(document)) == [], name
+    for broken in ["conditions: [{id: x, name: yes}]",  # a YAML 1.1 boolean where text is meant
+                   "sources: [{id: x, titel: y, url: null}]",  # a misspelt key
+                   "red_flags: [{id: x, name: y, when: {location: hip}, triage: urgent, advice: z, sources: [s]}]",
+                   "knowledge_version: '1'\nname: x\nmin_score: 2\nfallback_techniques: [{id: swedish, why: y}]"]:
+        assert list(validator.iter_errors(yaml.safe_load(broken))), broken
+
+
+def test_the_editor_setup_in_the_docs_uses_the_printed_schema() -> None:
+    docs = (REPO / "docs" / "knowledge.md").read_text(encoding="utf-8")
+    assert "# yaml-language-server: $schema=" in docs
+    assert "backmassage kb schema" in docs
+
+
+def test_the_worked_example_in_the_docs_validates(kb_copy: Path, run) -> None:
+    docs = (REPO / "docs" / "knowledge.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- worked example: (\S+) -->\s*```yaml\n(.*?)```", docs, re.S)
+    assert blocks, "docs/knowledge.md has no worked example"
+    for name, text in blocks:
+        with open(kb_copy / name, "a", encoding="utf-8") as file:
+            file.write("\n".join(line for line in text.splitlines() if not line.startswith(f"{name.split('.')[0]}:")) + "\n")
+    result = run("kb", "validate", str(kb_copy))
+    assert result.exit_code == 0, result.stderr
+    assert "example-" not in run("conditions", "--json").stdout  # only the copy changed
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def own_cache(request, tmp_path: Path, monkeypatch) -> None:
+    """Each cache test gets a cache of its own, so damage done by one never reaches another."""
+    if "cache" in request.node.name:
+        monkeypatch.setenv("BACKMASSAGE_CACHE_DIR", str(tmp_path / "own-cache"))
+
+
+def test_a_content_change_is_seen_even_with_the_same_size_and_time(kb_copy: Path) -> None:
+    manifest = kb_copy / "manifest.yaml"
+    version = load_knowledge(kb_copy).version
+    stat = manifest.stat()
+    text = manifest.read_text(encoding="utf-8")
+    changed = version[:-1] + ("1" if version[-1] != "1" else "2")
+    manifest.write_text(text.replace(version, changed, 1), encoding="utf-8")
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert load_knowledge(kb_copy).version == changed
+
+
+def _cache_files() -> list[Path]:
+    folder = cache_dir()
+    return sorted(folder.glob("knowledge-*.json")) if folder and folder.is_dir() else []
+
+
+def test_a_corrupt_cache_is_checked_again(kb_copy: Path) -> None:
+    expected = load_knowledge(kb_copy)
+    for damage in (b"", b"{not json", b"\xff\xfe", json.dumps({"version": 1}).encode()):
+        for path in _cache_files():
+            path.write_bytes(damage)
+        assert load_knowledge(kb_copy) == expected
+
+
+def test_a_cache_entry_with_the_right_texts_but_a_damaged_body_is_checked_again(kb_copy: Path) -> None:
+    expected = load_knowledge(kb_copy)
+    for path in _cache_files():
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        entry["data"] = {"manifest.yaml": {}}
+        path.write_text(json.dumps(entry), encoding="utf-8")
+    assert load_knowledge(kb_copy) == expected
+
+
+def test_a_cache_entry_others_could_write_is_not_trusted(kb_copy: Path) -> None:
+    expected = load_knowledge(kb_copy)
+    for path in _cache_files():
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        entry["data"]["manifest.yaml"]["knowledge_version"] = "planted"
+        path.write_text(json.dumps(entry), encoding="utf-8")
+        path.chmod(0o666)
+    assert load_knowledge(kb_copy).version == expected.version
+
+
+def test_an_unwritable_cache_or_no_home_only_costs_speed(tmp_path: Path, monkeypatch, kb_copy: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("BACKMASSAGE_CACHE_DIR", str(blocker / "cache"))  # cannot be made: a file is in the way
+    assert load_knowledge(kb_copy).version
+    monkeypatch.delenv("BACKMASSAGE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.chdir(tmp_path)
+    if sys.platform != "win32":
+        assert cache_dir() is None  # never a relative folder under the current one
+    assert load_knowledge(kb_copy).version
+    assert not (tmp_path / ".cache").exists()
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_dir() is None or cache_dir().is_absolute()
+
+
+def test_the_real_program_runs_without_home(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "BACKMASSAGE_CACHE_DIR")}
+    result = subprocess.run([sys.executable, "-m", "backmassage", "recommend", "--location", "lower", "--json"],
+                            capture_output=True, text=True, timeout=HANG_GUARD, env=env, cwd=tmp_path,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["triage"] == "massage"
+
+
+def test_a_warm_cache_imports_neither_yaml_nor_the_schema(tmp_path: Path) -> None:
+    env = {"BACKMASSAGE_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("recommend", "--location", "lower", "--json")
+    assert run_cli(*args, env=env).returncode == 0  # warms the cache
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "backmassage", *args], capture_output=True,
+                            text=True, timeout=HANG_GUARD, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "backmassage.knowledge" in imported
+    assert not {"yaml", "backmassage.schema", "jsonschema"} & imported
+
+
+def test_a_custom_folder_is_checked_again_when_the_bundled_red_flags_change(kb_copy: Path, monkeypatch) -> None:
+    load_knowledge(kb_copy)
+    monkeypatch.setattr(knowledge_module, "_bundled_red_flags_text", lambda: "changed")
+    calls = []
+    real = schema.check_files
+    monkeypatch.setattr(schema, "check_files", lambda *a, **k: calls.append(1) or real(*a, **k))
+    load_knowledge(kb_copy)
+    assert calls  # the cache entry was made against other red flags: not trusted
