@@ -50,6 +50,7 @@ CHUNK = 1 << 16
 CSV_DELIMITERS = (",", ";", "\t")
 MAX_SHOWN_ERRORS = 3
 MAX_UNKNOWN_WARNINGS = 5
+MAX_IGNORED_KEYS = 1000
 
 Warn = Callable[[str], None]
 
@@ -325,7 +326,7 @@ def _kind(value: Any) -> str:
 def read_jsonl(text: Iterable[str], warn: Warn) -> Iterator[Row]:
     """Rows of a JSONL stream: one object per non-blank line; a bad line becomes an error row."""
     decode = _DECODER.decode
-    warned: set[str] = set()
+    ignored: set[str] = set()
     number = 0
     for line_number, line in enumerate(text, 1):
         if line_number == 1 and line.startswith("\ufeff"):
@@ -348,7 +349,7 @@ def read_jsonl(text: Iterable[str], warn: Warn) -> Iterator[Row]:
                       f"line {line_number}: expected a JSON object {{...}} with the answers, found {_kind(value)}")
             continue
         if not value.keys() <= _COLUMN_SET:
-            known, problem = _known_keys(value, line_number, warned, warn)
+            known, problem = _known_keys(value, line_number, ignored, warn)
             if problem:
                 yield Row(number, line_number, known.get("id", value.get("id")), None, problem)
                 continue
@@ -357,7 +358,7 @@ def read_jsonl(text: Iterable[str], warn: Warn) -> Iterator[Row]:
         yield Row(number, line_number, row_id, value)
 
 
-def _known_keys(value: dict[str, Any], line: int, warned: set[str], warn: Warn) -> tuple[dict[str, Any], str | None]:
+def _known_keys(value: dict[str, Any], line: int, ignored: set[str], warn: Warn) -> tuple[dict[str, Any], str | None]:
     """Keys matched case-insensitively; unknown keys dropped (warned once), near misses refused."""
     known: dict[str, Any] = {}
     for key, item in value.items():
@@ -367,13 +368,17 @@ def _known_keys(value: dict[str, Any], line: int, warned: set[str], warn: Warn) 
                 return known, f"line {line}: the key {name!r} appears twice"
             known[name] = item
             continue
-        close = suggest(name, [c for c in COLUMNS if c not in value])
-        if close:
+        if key in ignored:
+            continue
+        close = suggest(name, COLUMNS)
+        if close is None:  # like no column: ignored, judged once (difflib is slow; keys repeat on every row)
+            if len(ignored) < MAX_IGNORED_KEYS:
+                ignored.add(key)
+                if len(ignored) <= MAX_UNKNOWN_WARNINGS:
+                    warn(f"line {line}: ignoring the unknown key {key!r} (the keys are: {', '.join(COLUMNS)}); "
+                         "it is ignored on every row")
+        elif not any(_normalise(other) == close for other in value):
             return known, f"line {line}: unknown key {key!r}: did you mean {close!r}?"
-        if key not in warned and len(warned) < MAX_UNKNOWN_WARNINGS:
-            warned.add(key)
-            warn(f"line {line}: ignoring the unknown key {key!r} (the keys are: {', '.join(COLUMNS)}); "
-                 "it is ignored on every row")
     return known, None
 
 
