@@ -183,7 +183,8 @@ def _synthetic(rnd: random.Random, with_condition: list[str] | None = None) -> d
 
 @pytest.fixture(scope="module")
 def large_kb(tmp_path_factory: pytest.TempPathFactory):
-    """The bundled knowledge plus 300 random conditions and 60 random contraindications."""
+    """The bundled knowledge plus 300 random conditions and 60 random contraindications
+    (some naming generated conditions, so narrowing must keep the best condition right)."""
     import shutil
 
     folder = tmp_path_factory.mktemp("large") / "kb"
@@ -249,5 +250,9 @@ def test_narrowing_really_narrows_a_large_knowledge(large_kb):
     narrowed = Recommender(large_kb)
     assert narrowed.narrow  # chosen automatically for a large knowledge
     answers = parse_answers(location="neck", symptoms=["headaches"])
-    assert len(narrowed.narrowed(answers).conditions) < len(large_kb.conditions) / 3
+    knowledge = narrowed.narrowed(answers)
+    assert len(knowledge.conditions) < len(large_kb.conditions) / 3
+    assert knowledge.red_flags == large_kb.red_flags  # the safety rules are never narrowed
+    assert knowledge.contraindications == large_kb.contraindications
     assert not Recommender(large_kb, narrow=False).narrow
+    assert not Recommender(load_knowledge()).narrow  # the bundled knowledge: the engine sees everything
