@@ -5,10 +5,9 @@ that fits them best). Each one can also say, in plain words, which answers made 
 that is what the explanation of a recommendation is built from.
 """
 
-
 from typing import Any, NamedTuple, Protocol
-
 from backmassage.answers import Answers
+from backmassage.records import Record
 from backmassage.vocabulary import CHOICES
 
 
@@ -30,11 +29,14 @@ def _fact(answer: str, value: str) -> str:
     return f"{CHOICES[answer][value]} ({answer}: {value})"
 
 
-class OneOf(NamedTuple):
+class OneOf(Record):
     """location / cause: the single answer is one of ``values``."""
 
-    answer: str
-    values: frozenset[str]
+    __slots__ = ("answer", "values")
+
+    def __init__(self, answer: str, values: frozenset[str]):
+        self.answer = answer
+        self.values = values
 
     def holds(self, ctx: Context) -> bool:
         return getattr(ctx.answers, self.answer) in self.values
@@ -43,11 +45,14 @@ class OneOf(NamedTuple):
         return [_fact(self.answer, getattr(ctx.answers, self.answer))] if self.holds(ctx) else []
 
 
-class AnyOf(NamedTuple):
+class AnyOf(Record):
     """symptoms / history: at least one of ``values`` was reported."""
 
-    answer: str
-    values: frozenset[str]
+    __slots__ = ("answer", "values")
+
+    def __init__(self, answer: str, values: frozenset[str]):
+        self.answer = answer
+        self.values = values
 
     def holds(self, ctx: Context) -> bool:
         return not self.values.isdisjoint(getattr(ctx.answers, self.answer))
@@ -56,12 +61,15 @@ class AnyOf(NamedTuple):
         return [_fact(self.answer, v) for v in getattr(ctx.answers, self.answer) if v in self.values]
 
 
-class InRange(NamedTuple):
+class InRange(Record):
     """duration (in days) / age: known and within inclusive bounds."""
 
-    answer: str
-    low: int | None
-    high: int | None
+    __slots__ = ("answer", "low", "high")
+
+    def __init__(self, answer: str, low: int | None, high: int | None):
+        self.answer = answer
+        self.low = low
+        self.high = high
 
     def _value(self, ctx: Context) -> int | None:
         return ctx.answers.duration_days if self.answer == "duration" else ctx.answers.age
@@ -89,8 +97,11 @@ class InRange(NamedTuple):
         return f"pain for {describe_days(value)} (duration: not {_bounds(self.low, self.high, 'days')})"
 
 
-class BestCondition(NamedTuple):
-    ids: frozenset[str]
+class BestCondition(Record):
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: frozenset[str]):
+        self.ids = ids
 
     def holds(self, ctx: Context) -> bool:
         return ctx.condition_id in self.ids
@@ -99,8 +110,11 @@ class BestCondition(NamedTuple):
         return [f"your answers fit {ctx.condition_name} (condition: {ctx.condition_id})"] if self.holds(ctx) else []
 
 
-class All(NamedTuple):
-    parts: tuple[Expression, ...]
+class All(Record):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Expression, ...]):
+        self.parts = parts
 
     def holds(self, ctx: Context) -> bool:
         return all(part.holds(ctx) for part in self.parts)
@@ -109,8 +123,11 @@ class All(NamedTuple):
         return _unique(fact for part in self.parts for fact in part.because(ctx)) if self.holds(ctx) else []
 
 
-class Any_(NamedTuple):
-    parts: tuple[Expression, ...]
+class Any_(Record):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Expression, ...]):
+        self.parts = parts
 
     def holds(self, ctx: Context) -> bool:
         return any(part.holds(ctx) for part in self.parts)
@@ -119,9 +136,12 @@ class Any_(NamedTuple):
         return _unique(fact for part in self.parts for fact in part.because(ctx))
 
 
-class Not(NamedTuple):
-    part: Expression
-    wording: str
+class Not(Record):
+    __slots__ = ("part", "wording")
+
+    def __init__(self, part: Expression, wording: str):
+        self.part = part
+        self.wording = wording
 
     def holds(self, ctx: Context) -> bool:
         return not self.part.holds(ctx)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from backmassage import __version__
 from backmassage.errors import KnowledgeError
+from backmassage.records import Record
 from backmassage.expressions import Expression, compile_expression, describe
 
 FILE_NAMES = ("manifest.yaml", "sources.yaml", "techniques.yaml", "conditions.yaml",
@@ -25,58 +26,62 @@ CACHE_FORMAT = "2"
 MAX_CACHE_BYTES = 16 * 1024 * 1024
 
 
-class Source(NamedTuple):
-    id: str
-    title: str
-    url: str | None
+class Source(Record):
+    __slots__ = ("id", "title", "url")
+
+    def __init__(self, id: str, title: str, url: str | None):
+        self.id, self.title, self.url = id, title, url
 
 
-class Technique(NamedTuple):
-    id: str
-    name: str
-    description: str
-    pressure: tuple[str, ...]
-    session_minutes: int
-    frequency: str
-    benefits: tuple[str, ...]
-    sources: tuple[str, ...]
+class Technique(Record):
+    __slots__ = ("id", "name", "description", "pressure", "session_minutes", "frequency", "benefits", "sources")
+
+    def __init__(self, id: str, name: str, description: str, pressure: tuple[str, ...], session_minutes: int,
+                 frequency: str, benefits: tuple[str, ...], sources: tuple[str, ...]):
+        self.id, self.name, self.description = id, name, description
+        self.pressure, self.session_minutes, self.frequency = pressure, session_minutes, frequency
+        self.benefits, self.sources = benefits, sources
 
 
-class TechniqueChoice(NamedTuple):
-    id: str
-    why: str
+class TechniqueChoice(Record):
+    """A technique as one condition ranks it, with why it helps there."""
+
+    __slots__ = ("id", "why")
+
+    def __init__(self, id: str, why: str):
+        self.id, self.why = id, why
 
 
-class Evidence(NamedTuple):
-    expression: Expression
-    weight: float
+class Evidence(Record):
+    __slots__ = ("expression", "weight")
+
+    def __init__(self, expression: Expression, weight: float):
+        self.expression, self.weight = expression, weight
 
 
-class Condition(NamedTuple):
-    id: str
-    name: str
-    description: str
-    requires: Expression | None
-    evidence: tuple[Evidence, ...]
-    techniques: tuple[TechniqueChoice, ...]
-    cautions: tuple[str, ...]
-    sources: tuple[str, ...]
+class Condition(Record):
+    __slots__ = ("id", "name", "description", "requires", "evidence", "techniques", "cautions", "sources")
+
+    def __init__(self, id: str, name: str, description: str, requires: Expression | None,
+                 evidence: tuple[Evidence, ...], techniques: tuple[TechniqueChoice, ...],
+                 cautions: tuple[str, ...], sources: tuple[str, ...]):
+        self.id, self.name, self.description, self.requires = id, name, description, requires
+        self.evidence, self.techniques, self.cautions, self.sources = evidence, techniques, cautions, sources
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     """A red flag or a contraindication: when it holds, it sets triage, removes techniques, warns."""
 
-    id: str
-    name: str
-    when: Expression
-    sources: tuple[str, ...]
-    triage: str | None = None
-    advice: str | None = None
-    avoid: tuple[str, ...] = ()
-    reason: str | None = None
-    caution: str | None = None
-    is_red_flag: bool = False
-    when_text: str = ""  # the rule's condition in words, for people auditing it
+    __slots__ = ("id", "name", "when", "sources", "triage", "advice", "avoid", "reason", "caution",
+                 "is_red_flag", "when_text")
+
+    def __init__(self, id: str, name: str, when: Expression, sources: tuple[str, ...], triage: str | None = None,
+                 advice: str | None = None, avoid: tuple[str, ...] = (), reason: str | None = None,
+                 caution: str | None = None, is_red_flag: bool = False, when_text: str = ""):
+        self.id, self.name, self.when, self.sources = id, name, when, sources
+        self.triage, self.advice, self.avoid, self.reason = triage, advice, avoid, reason
+        self.caution, self.is_red_flag = caution, is_red_flag
+        self.when_text = when_text  # the rule's condition in words, for people auditing it
 
 
 class Knowledge(NamedTuple):
