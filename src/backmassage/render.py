@@ -20,6 +20,7 @@ from backmassage.vocabulary import CHOICES
 MAX_WIDTH = 88
 INDENT = 3
 NO_MASSAGE = ("emergency", "urgent")
+MORE_TECHNIQUES = 2  # shown with their reasons after the first; the rest by name only
 DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage "
               "therapist (RMT) or a doctor; if in doubt, ask a healthcare professional.")
 TRIAGE_BANNER = {
@@ -164,7 +165,10 @@ def _techniques(rec: Recommendation, page: Page) -> None:
     page.bullets(list(best.benefits), marker="+", style="green")
     if len(rec.techniques) > 1:
         page.line("Also suitable:")
-        page.bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:]], marker="·")
+        page.bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:1 + MORE_TECHNIQUES]], marker="·")
+        hidden = rec.techniques[1 + MORE_TECHNIQUES:]
+        if hidden:
+            page.line(f"Also on the list: {', '.join(t.name for t in hidden)} (details with --json).", style="dim")
 
 
 def _avoid_and_cautions(rec: Recommendation, page: Page) -> None:
