@@ -173,6 +173,19 @@ def test_an_oversized_csv_field_is_a_row_error_and_reading_goes_on(tmp_path):
     assert "longer than" in out[1]["error"] and out[2]["id"] == "c" and "triage" in out[2]
 
 
+def test_nul_bytes_make_row_errors_not_crashes(tmp_path):
+    path = write(tmp_path / "nul.csv", HEADER + "a,low\0er,,,,,,\n" + "b,lower,,,,,,\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert out[0]["error"].startswith("location:") and "triage" in out[1]
+    path = write(tmp_path / "nul.jsonl", '{"location": "lo\0wer"}\n{"location": "lower"}\n')
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert "line 1" in out[0]["error"] and "triage" in out[1]
+
+
 def test_a_lone_surrogate_in_a_jsonl_id_still_gives_a_valid_utf8_line(tmp_path):
     path = write(tmp_path / "intake.jsonl", '{"id": "\\ud800x", "location": "lower"}\n')
     result = invoke(str(path))
