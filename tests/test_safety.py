@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backmassage import load_knowledge, recommend, recommend_many
-from backmassage.expressions import Context
+from backmassage.expressions import context
 from backmassage.vocabulary import CHOICES, TRIAGE_LEVELS, severity
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -255,7 +255,7 @@ GUIDELINE_CASES = [
 
 def fired_rule_ids(rec: Any) -> set[str]:
     """The ids of every red flag and contraindication that holds for a recommendation's answers."""
-    ctx = Context(rec.answers, rec.condition.id if rec.condition else None, rec.condition.name if rec.condition else None)
+    ctx = context(rec.answers, rec.condition.id if rec.condition else None, rec.condition.name if rec.condition else None)
     return {rule.id for rule in KNOWLEDGE.red_flags + KNOWLEDGE.contraindications if rule.when.holds(ctx)}
 
 

@@ -8,8 +8,8 @@ this module only scores, applies the safety rules and explains which answers led
 from typing import NamedTuple
 
 from backmassage.answers import Answers
-from backmassage.expressions import Context
-from backmassage.knowledge import Condition, Knowledge, Rule, TechniqueChoice
+from backmassage.expressions import Context, atoms_of
+from backmassage.knowledge import Condition, Knowledge, Rule, Source, TechniqueChoice
 from backmassage.model import Avoid, ConditionMatch, Recommendation, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import severity
 
@@ -39,10 +39,13 @@ class Scored(NamedTuple):
 
 def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     """The recommendation for one person's checked answers."""
-    ranked = score_conditions(answers, knowledge)
+    atoms = atoms_of(answers)
+    ranked = score_conditions(answers, knowledge, atoms)
     named = [s for s in ranked if s.score > 0 and s.score >= knowledge.min_score]
     best = named[0] if named else None
-    ctx = Context(answers, best.condition.id if best else None, best.condition.name if best else None)
+    ctx = Context(answers, atoms, best.condition.id if best else None, best.condition.name if best else None)
+    if best:
+        best = best._replace(facts=condition_facts(best.condition, ctx))
     red_flags = [rule for rule in knowledge.red_flags if rule.when.holds(ctx)]
     contraindications = [rule for rule in knowledge.contraindications if rule.when.holds(ctx)]
     fired = red_flags + contraindications
@@ -75,19 +78,30 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     )
 
 
-def score_conditions(answers: Answers, knowledge: Knowledge) -> list[Scored]:
-    """Every condition scored 0..1, best first; ties keep the knowledge's order."""
-    ctx = Context(answers)
+def score_conditions(answers: Answers, knowledge: Knowledge, atoms: frozenset[str] | None = None) -> list[Scored]:
+    """Every condition scored 0..1, best first; ties keep the knowledge's order.
+
+    The facts behind a score are left empty here: only the best condition's are ever shown,
+    so ``recommend`` asks ``condition_facts`` for that one alone.
+    """
+    ctx = Context(answers, atoms_of(answers) if atoms is None else atoms)
     scored = []
     for condition in knowledge.conditions:
         if condition.requires is not None and not condition.requires.holds(ctx):
             scored.append(Scored(condition, 0.0, ()))
             continue
-        total = sum(e.weight for e in condition.evidence)
-        matched = [e for e in condition.evidence if e.expression.holds(ctx)]
-        facts = _unique(fact for e in matched for fact in e.expression.because(ctx))
-        scored.append(Scored(condition, round(sum(e.weight for e in matched) / total, 3), tuple(facts)))
+        total = matched = 0.0
+        for evidence in condition.evidence:
+            total += evidence.weight
+            if evidence.expression.holds(ctx):
+                matched += evidence.weight
+        scored.append(Scored(condition, round(matched / total, 3), ()))
     return sorted(scored, key=lambda s: -s.score)  # sorted() is stable: ties stay in file order
+
+
+def condition_facts(condition: Condition, ctx: Context) -> tuple[str, ...]:
+    """The person's answers that make the condition's evidence hold, in plain words."""
+    return tuple(_unique(fact for e in condition.evidence for fact in e.expression.because(ctx)))
 
 
 def avoided_techniques(rules: list[Rule], knowledge: Knowledge) -> dict[str, tuple[str, Rule]]:
@@ -111,13 +125,24 @@ def rank_techniques(best: Scored | None, answers: Answers, knowledge: Knowledge,
     return [_advice(choice, knowledge) for choice in usable]
 
 
+_advice_made: dict[int, tuple[TechniqueChoice, TechniqueAdvice]] = {}
+
+
 def _advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
+    """The advice record for a technique choice, made once per choice (a batch asks again and again)."""
+    made = _advice_made.get(id(choice))
+    if made is not None and made[0] is choice:
+        return made[1]
     technique = knowledge.techniques[choice.id]
-    return TechniqueAdvice(
+    advice = TechniqueAdvice(
         id=technique.id, name=technique.name, why=choice.why, benefits=technique.benefits,
         description=technique.description, pressure=technique.pressure,
         session_minutes=technique.session_minutes, frequency=technique.frequency,
     )
+    if len(_advice_made) > 4096:  # bounded: knowledge folders come and go in a long process
+        _advice_made.clear()
+    _advice_made[id(choice)] = (choice, advice)
+    return advice
 
 
 def gather_sources(triage: str, red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
@@ -130,7 +155,22 @@ def gather_sources(triage: str, red_flags: list[Rule], contraindications: list[R
         ids += [sid for rule in contraindications for sid in rule.sources]
         ids += list(best.condition.sources) if best else []
         ids += [sid for t in techniques for sid in knowledge.techniques[t.id].sources]
-    return tuple(SourceRef(knowledge.sources[sid].title, knowledge.sources[sid].url) for sid in _unique(ids))
+    return tuple(_source_ref(knowledge.sources[sid]) for sid in _unique(ids))
+
+
+_refs_made: dict[int, tuple[Source, SourceRef]] = {}
+
+
+def _source_ref(source: Source) -> SourceRef:
+    """The output record of a source, made once per source."""
+    made = _refs_made.get(id(source))
+    if made is not None and made[0] is source:
+        return made[1]
+    if len(_refs_made) > 4096:
+        _refs_made.clear()
+    ref = SourceRef(source.title, source.url)
+    _refs_made[id(source)] = (source, ref)
+    return ref
 
 
 # --- the explanation: one plain sentence for each step ---------------------------------

@@ -12,9 +12,24 @@ from backmassage.vocabulary import CHOICES
 
 
 class Context(NamedTuple):
+    """What an expression is checked against; build it with ``context()``."""
+
     answers: Answers
+    atoms: frozenset[str]  # "location:lower", "symptoms:spasm"...: see atoms_of
     condition_id: str | None = None
     condition_name: str | None = None
+
+
+def atoms_of(answers: Answers) -> frozenset[str]:
+    """The person's choice answers as one set, so that a choice expression is one set test."""
+    atoms = [f"location:{answers.location}", f"cause:{answers.cause}"]
+    atoms += [f"symptoms:{value}" for value in answers.symptoms]
+    atoms += [f"history:{value}" for value in answers.history]
+    return frozenset(atoms)
+
+
+def context(answers: Answers, condition_id: str | None = None, condition_name: str | None = None) -> Context:
+    return Context(answers, atoms_of(answers), condition_id, condition_name)
 
 
 class Expression(Protocol):
@@ -32,14 +47,15 @@ def _fact(answer: str, value: str) -> str:
 class OneOf(Record):
     """location / cause: the single answer is one of ``values``."""
 
-    __slots__ = ("answer", "values")
+    __slots__ = ("answer", "values", "atoms")
 
     def __init__(self, answer: str, values: frozenset[str]):
         self.answer = answer
         self.values = values
+        self.atoms = frozenset(f"{answer}:{value}" for value in values)
 
     def holds(self, ctx: Context) -> bool:
-        return getattr(ctx.answers, self.answer) in self.values
+        return not self.atoms.isdisjoint(ctx.atoms)
 
     def because(self, ctx: Context) -> list[str]:
         return [_fact(self.answer, getattr(ctx.answers, self.answer))] if self.holds(ctx) else []
@@ -48,14 +64,15 @@ class OneOf(Record):
 class AnyOf(Record):
     """symptoms / history: at least one of ``values`` was reported."""
 
-    __slots__ = ("answer", "values")
+    __slots__ = ("answer", "values", "atoms")
 
     def __init__(self, answer: str, values: frozenset[str]):
         self.answer = answer
         self.values = values
+        self.atoms = frozenset(f"{answer}:{value}" for value in values)
 
     def holds(self, ctx: Context) -> bool:
-        return not self.values.isdisjoint(getattr(ctx.answers, self.answer))
+        return not self.atoms.isdisjoint(ctx.atoms)
 
     def because(self, ctx: Context) -> list[str]:
         return [_fact(self.answer, v) for v in getattr(ctx.answers, self.answer) if v in self.values]
@@ -117,7 +134,10 @@ class All(Record):
         self.parts = parts
 
     def holds(self, ctx: Context) -> bool:
-        return all(part.holds(ctx) for part in self.parts)
+        for part in self.parts:
+            if not part.holds(ctx):
+                return False
+        return True
 
     def because(self, ctx: Context) -> list[str]:
         return _unique(fact for part in self.parts for fact in part.because(ctx)) if self.holds(ctx) else []
@@ -130,7 +150,10 @@ class Any_(Record):
         self.parts = parts
 
     def holds(self, ctx: Context) -> bool:
-        return any(part.holds(ctx) for part in self.parts)
+        for part in self.parts:
+            if part.holds(ctx):
+                return True
+        return False
 
     def because(self, ctx: Context) -> list[str]:
         return _unique(fact for part in self.parts for fact in part.because(ctx))
