@@ -58,9 +58,7 @@ def reporting_errors(command: F) -> F:
         except InvalidAnswer as error:
             fail(describe_invalid(error))
         except KnowledgeError as error:
-            fail(f"{error.problems[0]}" if len(error.problems) == 1 else
-                 "the knowledge folder is not valid:\n  " + "\n  ".join(error.problems)
-                 + "\nRun 'backmassage kb validate DIR' for details.")
+            fail(describe_knowledge_problems(error.problems))
         except BackmassageError as error:
             fail(str(error))
         except KeyboardInterrupt:
@@ -75,6 +73,19 @@ def reporting_errors(command: F) -> F:
                  f"for a traceback, and report it at {ISSUES_URL}", EXIT_INTERNAL)
 
     return run  # type: ignore[return-value]
+
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+def describe_knowledge_problems(problems: list[str]) -> str:
+    """The first problems of a knowledge folder; 'kb validate' lists them all."""
+    if len(problems) == 1:
+        return problems[0]
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    return ("the knowledge folder is not valid:\n  " + "\n  ".join(shown) + more
+            + "\nRun 'backmassage kb validate DIR' to see every problem.")
 
 
 def describe_invalid(error: InvalidAnswer) -> str:

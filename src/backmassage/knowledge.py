@@ -21,7 +21,7 @@ from backmassage.expressions import Expression, compile_expression, describe
 
 FILE_NAMES = ("manifest.yaml", "sources.yaml", "techniques.yaml", "conditions.yaml",
               "red_flags.yaml", "contraindications.yaml")
-MAX_FILE_BYTES = 1024 * 1024  # 1 MiB; the bundled files are under 20 KiB
+MAX_FILE_BYTES = 4 * 1024 * 1024  # 4 MiB: room for ~2,000 conditions; the bundled files are under 50 KiB
 CACHE_FORMAT = "2"
 MAX_CACHE_BYTES = 16 * 1024 * 1024
 
