@@ -184,3 +184,16 @@ def test_shell_completion_offers_values(run):
 
     assert [value for value, _ in _complete("symptoms")("spasm,st")] == ["spasm,stiffness"]
     assert [value for value, _ in _complete("location")("n")] == ["neck"]
+
+
+def test_a_broken_knowledge_folder_shows_its_first_problems_and_points_to_kb_validate(run, kb_copy):
+    conditions = kb_copy / "conditions.yaml"
+    text = conditions.read_text(encoding="utf-8")
+    for technique in ("swedish", "trigger-point", "neuromuscular"):
+        text = text.replace(f"- id: {technique}", f"- id: {technique[:-1]}")
+    conditions.write_text(text, encoding="utf-8")
+    result = run("recommend", "--location", "lower", "--kb", str(kb_copy))
+    assert_clean_error(result, "unknown technique 'swedis' (did you mean 'swedish'?)", "kb validate")
+    problems = [line for line in result.stderr.splitlines() if "unknown technique" in line]
+    assert len(problems) == 10
+    assert "... and" in result.stderr
