@@ -91,3 +91,9 @@ def test_api_refuses_a_wrong_value_as_a_value_error():
     assert isinstance(caught.value, InvalidAnswer)
     assert caught.value.answer == "location"
     assert "lower, upper, neck, widespread" in str(caught.value)
+
+
+def test_an_emergency_carries_no_massage_cautions(run_json):
+    data = run_json("recommend", *CASES["cauda equina"])
+    assert data["triage"] == "emergency"
+    assert not any("massage therapist" in caution for caution in data["cautions"])

@@ -69,7 +69,8 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
         avoid=tuple(Avoid(tid, reason, knowledge.techniques[tid].name) for tid, (reason, _) in avoided.items()),
         red_flags=tuple(RedFlag(r.id, r.name, r.advice or "", r.triage or "") for r in red_flags),
         cautions=tuple(_unique([r.caution for r in fired if r.caution]
-                               + (list(best.condition.cautions) if best else []))),
+                               + (list(best.condition.cautions) if best and triage not in NO_TECHNIQUES_AT
+                                  else []))),
         explanation=tuple(sentence for _, sentences in steps for sentence in sentences),
         explanation_steps=tuple(step for step, sentences in steps for _ in sentences),
         sources=gather_sources(triage, red_flags, contraindications, best, techniques[:1], knowledge),
