@@ -97,3 +97,9 @@ def test_an_emergency_carries_no_massage_cautions(run_json):
     data = run_json("recommend", *CASES["cauda equina"])
     assert data["triage"] == "emergency"
     assert not any("massage therapist" in caution for caution in data["cautions"])
+
+
+def test_api_takes_a_whole_number_age_written_as_a_float():
+    assert recommend(location="lower", age=40.0).to_dict() == recommend(location="lower", age=40).to_dict()
+    with pytest.raises(InvalidAnswer):
+        recommend(location="lower", age=40.5)

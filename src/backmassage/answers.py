@@ -141,6 +141,8 @@ def parse_age(value: object) -> int | None:
         return None
     low, high = AGE_RANGE
     hint = f"whole years from {low} to {high}"
+    if isinstance(value, float) and value.is_integer():  # 40.0, as some JSON exporters write 40
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidAnswer("age", value, hint, message=f"{str(value)[:60]!r} is not a valid age: give {hint}.")
     text = str(value).strip()
