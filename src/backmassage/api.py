@@ -156,7 +156,7 @@ _SHARE = {"location": 0.25, "cause": 0.15, "symptoms": 0.1, "history": 0.08, "du
 def _clauses(expression: Any) -> list[_Clause]:
     """Necessary conditions of an expression: it can hold only if each clause meets the answers."""
     kind = type(expression)
-    if kind in (ex.OneOf, ex.AnyOf):
+    if kind is ex.AnswerIn:
         return [frozenset((expression.answer, value) for value in expression.values)]
     if kind is ex.InRange:
         return [frozenset({(expression.answer, _KNOWN)})]

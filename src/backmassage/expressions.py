@@ -44,8 +44,8 @@ def _fact(answer: str, value: str) -> str:
     return f"{CHOICES[answer][value]} ({answer}: {value})"
 
 
-class OneOf(Record):
-    """location / cause: the single answer is one of ``values``."""
+class AnswerIn(Record):
+    """location, cause, symptoms or history: the person gave at least one of ``values``."""
 
     __slots__ = ("answer", "values", "atoms")
 
@@ -58,24 +58,9 @@ class OneOf(Record):
         return not self.atoms.isdisjoint(ctx.atoms)
 
     def because(self, ctx: Context) -> list[str]:
-        return [_fact(self.answer, getattr(ctx.answers, self.answer))] if self.holds(ctx) else []
-
-
-class AnyOf(Record):
-    """symptoms / history: at least one of ``values`` was reported."""
-
-    __slots__ = ("answer", "values", "atoms")
-
-    def __init__(self, answer: str, values: frozenset[str]):
-        self.answer = answer
-        self.values = values
-        self.atoms = frozenset(f"{answer}:{value}" for value in values)
-
-    def holds(self, ctx: Context) -> bool:
-        return not self.atoms.isdisjoint(ctx.atoms)
-
-    def because(self, ctx: Context) -> list[str]:
-        return [_fact(self.answer, v) for v in getattr(ctx.answers, self.answer) if v in self.values]
+        given = getattr(ctx.answers, self.answer)  # one value (location, cause) or a tuple
+        values = (given,) if isinstance(given, str) else given or ()
+        return [_fact(self.answer, value) for value in values if value in self.values]
 
 
 class InRange(Record):
@@ -182,10 +167,8 @@ def compile_expression(data: dict[str, Any]) -> Expression:
 
 
 def _compile_key(key: str, value: Any) -> Expression:
-    if key in ("location", "cause"):
-        return OneOf(key, frozenset(value))
-    if key in ("symptom", "history"):
-        return AnyOf("symptoms" if key == "symptom" else key, frozenset(value))
+    if key in ("location", "cause", "symptom", "history"):
+        return AnswerIn("symptoms" if key == "symptom" else key, frozenset(value))
     if key in ("duration", "age"):
         return InRange(key, value.get("min"), value.get("max"))
     if key == "condition":
