@@ -6,7 +6,7 @@ import pytest
 
 from backmassage import __version__
 
-COMMANDS = [["recommend"], ["conditions"], ["techniques"], ["explain"], ["kb", "validate"], ["kb", "schema"]]
+COMMANDS = [["recommend"], ["conditions"], ["techniques"], ["explain"], ["batch"], ["kb", "validate"], ["kb", "schema"]]
 
 
 def assert_clean_error(result, *fragments: str) -> None:

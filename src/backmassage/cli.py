@@ -19,8 +19,7 @@ from backmassage import __version__
 from backmassage.errors import BackmassageError, InvalidAnswer, KnowledgeError
 from backmassage.vocabulary import CHOICES, FLAGS
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-ISSUES_URL = "https://github.com/backmassage/backmassage/issues"
+EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = 1, 2, 3, 130  # 0: an answer was given
 
 app = typer.Typer(
     name="backmassage",
@@ -70,7 +69,7 @@ def reporting_errors(command: F) -> F:
             if os.environ.get("BACKMASSAGE_DEBUG") == "1":
                 raise
             fail(f"internal error ({type(error).__name__}: {error}). Run again with BACKMASSAGE_DEBUG=1 "
-                 f"for a traceback, and report it at {ISSUES_URL}", EXIT_INTERNAL)
+                 "for a traceback, and report it with the command you ran.", EXIT_INTERNAL)
 
     return run  # type: ignore[return-value]
 
@@ -91,7 +90,8 @@ def describe_knowledge_problems(problems: list[str]) -> str:
 def describe_invalid(error: InvalidAnswer) -> str:
     flag = FLAGS.get(error.answer, error.answer)
     if error.answer in CHOICES and str(error.value):
-        message = f"{flag}: {str(error.value)[:60]!r} is not a valid {error.answer} value. Valid values: {error.valid}."
+        message = (f"{flag}: {str(error.value)[:60]!r} is not a valid {error.answer} value. "
+                   f"Valid values: {error.valid}.")
         return message + (f" Did you mean '{error.suggestion}'?" if error.suggestion else "")
     return f"{flag}: {error}"
 
@@ -102,7 +102,8 @@ def _complete(answer: str) -> Callable[[str], list[tuple[str, str]]]:
     def complete(incomplete: str) -> list[tuple[str, str]]:
         done, _, last = incomplete.rpartition(",")
         prefix = done + "," if done else ""
-        return [(prefix + value, label) for value, label in CHOICES[answer].items() if value.startswith(last.lower())]
+        return [(prefix + value, label) for value, label in CHOICES[answer].items()
+                if value.startswith(last.lower())]
 
     return complete
 
@@ -167,6 +168,8 @@ def root(
 
 # --- recommend ----------------------------------------------------------------------------
 
+# Asked for when the flags leave them out, the warning signs (symptoms) above all; pressure is optional.
+ASKED_ANSWERS = frozenset({"location", "cause", "symptoms", "history", "duration", "age"})
 RECOMMEND_EPILOG = (
     "Examples:\n\n"
     "  backmassage recommend                      # answer a few questions\n\n"
@@ -180,8 +183,8 @@ RECOMMEND_EPILOG = (
 @reporting_errors
 def recommend(
     location: Annotated[Optional[str], typer.Option(
-        metavar="WHERE", help=f"Where it hurts: {_values('location')}.", autocompletion=_complete("location"),
-        show_default=False)] = None,
+        metavar="WHERE", help=f"Where it hurts: {_values('location')}.",
+        autocompletion=_complete("location"), show_default=False)] = None,
     cause: Annotated[Optional[str], typer.Option(
         metavar="CAUSE", help=f"How it started: {_values('cause')}.", autocompletion=_complete("cause"),
         show_default=False)] = None,
@@ -192,14 +195,16 @@ def recommend(
         metavar="HISTORY", help=f"Your health history; repeat or separate with commas: {_values('history')}.",
         autocompletion=_complete("history"), show_default=False)] = None,
     duration: Annotated[Optional[str], typer.Option(
-        metavar="TIME", help="How long it has hurt: a number and a unit, e.g. 2d, 3w, 6m.", show_default=False)] = None,
+        metavar="TIME", help="How long it has hurt: a number and a unit, e.g. 2d, 3w, 6m.",
+        show_default=False)] = None,
     age: Annotated[Optional[str], typer.Option(
         metavar="YEARS", help="Your age in whole years (1 to 120).", show_default=False)] = None,
     pressure: Annotated[Optional[str], typer.Option(
-        metavar="PRESSURE", help=f"The massage pressure you prefer: {_values('pressure')}.", autocompletion=_complete("pressure"),
-        show_default=False)] = None,
+        metavar="PRESSURE", help=f"The massage pressure you prefer: {_values('pressure')}.",
+        autocompletion=_complete("pressure"), show_default=False)] = None,
     as_json: JsonOption = False,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions; missing answers stay unknown.")] = False,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never ask questions; missing answers stay unknown.")] = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
 ) -> None:
@@ -216,8 +221,7 @@ def recommend(
     knowledge = knowledge_from(kb)
     asked_by_flags = {name for name, value in given.items() if value}
     guided = False
-    # Ask for whatever the flags left out, the warning signs (symptoms) above all; pressure is optional.
-    if not no_input and can_ask() and not {"location", "cause", "symptoms", "history", "duration", "age"} <= asked_by_flags:
+    if not no_input and can_ask() and not ASKED_ANSWERS <= asked_by_flags:
         from backmassage.guided import interview
 
         answers = interview(answers, knowledge, asked_by_flags=asked_by_flags, no_color=no_color)
