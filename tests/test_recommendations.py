@@ -72,3 +72,10 @@ def test_pressure_preference_reorders_but_never_overrides_safety():
 def test_a_preferred_pressure_is_explained():
     rec = recommend(location="lower", cause="lifting", duration="3w", pressure="firm")
     assert any("firm pressure you prefer" in sentence for sentence in rec.explanation)
+
+
+def test_an_unmet_pressure_preference_is_said_plainly():
+    rec = recommend(location="lower", cause="lifting", duration="3w", pressure="firm", history=["anticoagulants"])
+    assert any("You prefer firm pressure, but no massage suggested for you uses it" in s for s in rec.explanation)
+    met = recommend(location="lower", cause="lifting", duration="3w", pressure="firm")
+    assert not any("You prefer firm pressure" in s for s in met.explanation)

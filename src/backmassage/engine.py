@@ -59,7 +59,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     steps = [("triage", explain_triage(triage, fired, ctx)),
              ("condition", explain_condition(best, named[1:MAX_ALTERNATIVES + 1])),
              ("technique", explain_techniques(triage, techniques, best, answers)),
-             ("avoid", explain_avoid(avoided, ctx, knowledge)),
+             ("avoid", explain_avoid(avoided, ctx, knowledge) + explain_unmet_pressure(answers, techniques)),
              ("missing", explain_missing(answers) if triage != "emergency" else [])]
     return Recommendation(
         triage=triage,
@@ -233,6 +233,14 @@ def explain_avoid(avoided: dict[str, tuple[str, Rule]], ctx: Context, knowledge:
         verb = "is" if len(names) == 1 else "are"
         sentences.append(f"{_and(names)} {verb} left out because of {_and(rule.when.because(ctx))}: {reason}")
     return sentences
+
+
+def explain_unmet_pressure(answers: Answers, techniques: list[TechniqueAdvice]) -> list[str]:
+    """Say so when no suggested massage uses the pressure the person asked for."""
+    if not answers.pressure or not techniques or any(answers.pressure in t.pressure for t in techniques):
+        return []
+    return [f"You prefer {answers.pressure} pressure, but no massage suggested for you uses it; "
+            "ask your therapist what pressure is safe for you."]
 
 
 def explain_missing(answers: Answers) -> list[str]:
