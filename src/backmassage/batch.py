@@ -386,15 +386,7 @@ def _known_keys(value: dict[str, Any], line: int, ignored: set[str], warn: Warn)
 
 def describe_invalid(error: InvalidAnswer) -> str:
     """An answer error naming the column, the value and the valid values."""
-    message = str(error)
-    if error.answer in CHOICES and str(error.value).strip():
-        value = error.value if isinstance(error.value, str) else json.dumps(error.value, ensure_ascii=False, default=str)
-        message = f"{str(value)[:60]!r} is not a valid value. Valid values: {error.valid}."
-        if error.suggestion:
-            message += f" Did you mean '{error.suggestion}'?"
-    elif message.startswith(error.answer + " "):
-        return message
-    return f"{error.answer}: {message}"
+    return error.describe(error.answer)
 
 
 def triage(rows: Iterable[Row], recommender: Recommender) -> Iterator[tuple[Row, Recommendation | str]]:

@@ -88,11 +88,7 @@ def describe_knowledge_problems(problems: list[str]) -> str:
 
 
 def describe_invalid(error: InvalidAnswer) -> str:
-    flag = FLAGS.get(error.answer, error.answer)
-    if error.answer in CHOICES and str(error.value):
-        message = f"{flag}: {str(error.value)[:60]!r} is not a valid value. Valid values: {error.valid}."
-        return message + (f" Did you mean '{error.suggestion}'?" if error.suggestion else "")
-    return f"{flag}: {error}"
+    return error.describe(FLAGS.get(error.answer, error.answer))
 
 
 # --- shared options -----------------------------------------------------------------------

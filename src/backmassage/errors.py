@@ -21,11 +21,30 @@ class InvalidAnswer(BackmassageError, ValueError):
         self.value = value
         self.valid = valid if isinstance(valid, str) else ", ".join(valid)
         self.suggestion = suggest(str(value), valid) if not isinstance(valid, str) else None
+        self.is_choice = not isinstance(valid, str)
         if message is None:
             message = f"{value!s:.60} is not a valid {answer}. Valid values: {self.valid}."
             if self.suggestion:
                 message += f" Did you mean '{self.suggestion}'?"
         super().__init__(message)
+
+    def describe(self, label: str) -> str:
+        """The message for a person, naming the answer as they gave it: a flag, a column."""
+        message = str(self)
+        if self.is_choice and str(self.value).strip():
+            shown = self.value if isinstance(self.value, str) else _as_json(self.value)
+            message = f"{shown[:60]!r} is not a valid value. Valid values: {self.valid}."
+            if self.suggestion:
+                message += f" Did you mean '{self.suggestion}'?"
+        elif message.startswith(self.answer + " "):
+            return message
+        return f"{label}: {message}"
+
+
+def _as_json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 class KnowledgeError(BackmassageError):
