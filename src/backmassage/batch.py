@@ -40,7 +40,7 @@ from backmassage.api import ANSWER_NAMES, Recommender
 from backmassage.errors import BackmassageError, InvalidAnswer, suggest
 from backmassage.knowledge import Knowledge
 from backmassage.model import Recommendation
-from backmassage.vocabulary import CHOICES, TRIAGE_LEVELS
+from backmassage.vocabulary import TRIAGE_LEVELS
 
 COLUMNS = ("id",) + ANSWER_NAMES
 LIST_COLUMNS = ("symptoms", "history")
