@@ -24,6 +24,7 @@ from typing import Any
 from backmassage import engine
 from backmassage import expressions as ex
 from backmassage.answers import Answers, parse_answers
+from backmassage.expressions import atoms_of
 from backmassage.errors import InvalidAnswer
 from backmassage.knowledge import Knowledge
 from backmassage.knowledge import load_knowledge as _load_knowledge
@@ -135,7 +136,7 @@ def _as_list(values: Iterable[str] | str | None) -> Any:
 #
 # Which conditions could? Every expression has necessary conditions in "clause" form: a set of
 # answer values at least one of which the person must have given ({symptom: [fever]} needs
-# ("symptoms", "fever"); {age: {min: 50}} needs an age at all). A condition is a candidate only
+# "symptoms:fever", the expression's own atoms; {age: {min: 50}} needs an age at all, "age:*"). A condition is a candidate only
 # when each clause of its ``requires`` meets the person's answers, and the clause of at least
 # one item of its evidence does. Expressions with no such condition (not, anything unknown)
 # add no clause, which only ever keeps more candidates.
@@ -145,9 +146,8 @@ def _as_list(values: Iterable[str] | str | None) -> Any:
 # shortcut on the red-flag path is not worth that.) tests/test_api.py checks the equivalence
 # with engine.recommend on generated answers and on a generated knowledge.
 
-_Atom = tuple[str, str]
+_Atom = str  # "symptoms:fever", as expressions.atoms_of; "age:*": an age was given
 _Clause = frozenset[_Atom]
-_KNOWN = "*"  # the atom ("age", "*"): an age was given
 NARROW_FROM = 50  # conditions; the bundled knowledge has a few, and the engine sees all of them
 # A rough share of people giving each answer value: an item keeps its rarest clauses.
 _SHARE = {"location": 0.25, "cause": 0.15, "symptoms": 0.1, "history": 0.08, "duration": 1.0, "age": 1.0}
@@ -157,9 +157,9 @@ def _clauses(expression: Any) -> list[_Clause]:
     """Necessary conditions of an expression: it can hold only if each clause meets the answers."""
     kind = type(expression)
     if kind is ex.AnswerIn:
-        return [frozenset((expression.answer, value) for value in expression.values)]
+        return [expression.atoms]
     if kind is ex.InRange:
-        return [frozenset({(expression.answer, _KNOWN)})]
+        return [frozenset({f"{expression.answer}:*"})]
     if kind is ex.All:
         return [clause for part in expression.parts for clause in _clauses(part)]
     if kind is ex.Any_:
@@ -174,7 +174,7 @@ def _clauses(expression: Any) -> list[_Clause]:
 
 
 def _cost(clause: _Clause) -> float:
-    return sum(_SHARE.get(answer, 1.0) for answer, _ in clause)
+    return sum(_SHARE.get(atom.partition(":")[0], 1.0) for atom in clause)
 
 
 def _condition_clauses(condition: Any) -> list[_Clause]:
@@ -186,13 +186,12 @@ def _condition_clauses(condition: Any) -> list[_Clause]:
 
 
 def _atoms(answers: Answers) -> set[_Atom]:
-    atoms = {("location", answers.location), ("cause", answers.cause)}
-    atoms.update(("symptoms", value) for value in answers.symptoms)
-    atoms.update(("history", value) for value in answers.history)
+    """The person's choice atoms (as the engine sees them), and whether a duration and an age were given."""
+    atoms = set(atoms_of(answers))
     if answers.duration_days is not None:
-        atoms.add(("duration", _KNOWN))
+        atoms.add("duration:*")
     if answers.age is not None:
-        atoms.add(("age", _KNOWN))
+        atoms.add("age:*")
     return atoms
 
 
@@ -263,15 +262,7 @@ class Recommender:
         """The knowledge with only the conditions these answers can touch, in the original order."""
         if not self.narrow:
             return self.knowledge
-        return _replace(self.knowledge, conditions=self._conditions.candidates(_atoms(answers)))
+        return self.knowledge._replace(conditions=self._conditions.candidates(_atoms(answers)))
 
     def __call__(self, answers: Answers) -> Recommendation:
-        return engine.recommend(answers, self.narrowed(answers) if self.narrow else self.knowledge)
-
-
-def _replace(knowledge: Knowledge, **changes: Any) -> Knowledge:
-    if hasattr(knowledge, "_replace"):  # a NamedTuple
-        return knowledge._replace(**changes)
-    import dataclasses
-
-    return dataclasses.replace(knowledge, **changes)  # type: ignore[type-var]
+        return engine.recommend(answers, self.narrowed(answers))
