@@ -607,14 +607,6 @@ def _silence_stdout() -> None:
 
 # --- progress ----------------------------------------------------------------------------------
 
-def stderr_is_terminal() -> bool:
-    stderr = sys.stderr
-    try:
-        return stderr is not None and stderr.isatty() and os.environ.get("TERM") != "dumb"
-    except (ValueError, OSError, AttributeError):
-        return False
-
-
 class Progress:
     """A progress bar on stderr: rows, rows per second, and time left when the input size is known."""
 

@@ -377,7 +377,8 @@ def batch(
     knowledge = knowledge_from(kb)
     with batching.terminate_as_interrupt():
         summary = batching.run_batch(source, output, knowledge, fmt=input_format, encoding=encoding,
-                                     progress=not quiet and batching.stderr_is_terminal())
+                                     progress=not quiet and is_terminal(sys.stderr)
+                                     and os.environ.get("TERM") != "dumb")
     if not quiet:
         sys.stderr.write("\n".join(summary.lines()) + "\n")
     if summary.errors:
