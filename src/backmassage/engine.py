@@ -5,7 +5,8 @@ this module only scores, applies the safety rules and explains which answers led
 """
 
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from backmassage.answers import Answers
 from backmassage.expressions import Context, atoms_of
@@ -126,24 +127,18 @@ def rank_techniques(best: Scored | None, answers: Answers, knowledge: Knowledge,
     return [_advice(choice, knowledge) for choice in usable]
 
 
-_advice_made: dict[int, tuple[TechniqueChoice, TechniqueAdvice]] = {}
-
-
 def _advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
     """The advice record for a technique choice, made once per choice (a batch asks again and again)."""
-    made = _advice_made.get(id(choice))
-    if made is not None and made[0] is choice:
-        return made[1]
+    return _made_once(choice, _make_advice, knowledge)
+
+
+def _make_advice(choice: TechniqueChoice, knowledge: Knowledge) -> TechniqueAdvice:
     technique = knowledge.techniques[choice.id]
-    advice = TechniqueAdvice(
+    return TechniqueAdvice(
         id=technique.id, name=technique.name, why=choice.why, benefits=technique.benefits,
         description=technique.description, pressure=technique.pressure,
         session_minutes=technique.session_minutes, frequency=technique.frequency,
     )
-    if len(_advice_made) > 4096:  # bounded: knowledge folders come and go in a long process
-        _advice_made.clear()
-    _advice_made[id(choice)] = (choice, advice)
-    return advice
 
 
 def gather_sources(triage: str, red_flags: list[Rule], contraindications: list[Rule], best: Scored | None,
@@ -159,19 +154,32 @@ def gather_sources(triage: str, red_flags: list[Rule], contraindications: list[R
     return tuple(_source_ref(knowledge.sources[sid]) for sid in _unique(ids))
 
 
-_refs_made: dict[int, tuple[Source, SourceRef]] = {}
-
-
 def _source_ref(source: Source) -> SourceRef:
     """The output record of a source, made once per source."""
-    made = _refs_made.get(id(source))
-    if made is not None and made[0] is source:
+    return _made_once(source, _make_source_ref)
+
+
+def _make_source_ref(source: Source) -> SourceRef:
+    return SourceRef(source.title, source.url)
+
+
+_made: dict[int, tuple[Any, Any]] = {}
+
+
+def _made_once(origin: Any, make: Callable[..., Any], *context: Any) -> Any:
+    """The output record made from a knowledge object, built on first use and then reused.
+
+    Keyed by identity (the pair keeps ``origin`` alive, so its id is never reused while
+    cached) and bounded, since knowledge folders may come and go in a long process.
+    """
+    made = _made.get(id(origin))
+    if made is not None and made[0] is origin:
         return made[1]
-    if len(_refs_made) > 4096:
-        _refs_made.clear()
-    ref = SourceRef(source.title, source.url)
-    _refs_made[id(source)] = (source, ref)
-    return ref
+    if len(_made) > 8192:
+        _made.clear()
+    record = make(origin, *context)
+    _made[id(origin)] = (origin, record)
+    return record
 
 
 # --- the explanation: one plain sentence for each step ---------------------------------

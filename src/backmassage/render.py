@@ -13,13 +13,13 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from backmassage.engine import NO_TECHNIQUES_AT
 from backmassage.expressions import describe_days
 from backmassage.model import Recommendation
 from backmassage.vocabulary import CHOICES
 
 MAX_WIDTH = 88
 INDENT = 3
-NO_MASSAGE = ("emergency", "urgent")
 MORE_TECHNIQUES = 2  # shown with their reasons after the first; the rest by name only
 DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage "
               "therapist (RMT) or a doctor; if in doubt, ask a healthcare professional.")
@@ -97,14 +97,14 @@ def render_recommendation(rec: Recommendation, console: Console, rerun_command: 
     if not rec.red_flags:
         label, style, _, action = TRIAGE_BANNER[rec.triage]
         page.banner(label, style, action)
-    if rec.triage not in NO_MASSAGE:
+    if rec.triage not in NO_TECHNIQUES_AT:
         _condition(rec, page)
         _techniques(rec, page)
         _avoid_and_cautions(rec, page)
         page.heading("Tell your therapist")
         page.line(therapist_note(rec), style="italic")
     page.heading("Why this advice")
-    page.bullets(_steps(rec, "triage", "missing") if rec.triage in NO_MASSAGE
+    page.bullets(_steps(rec, "triage", "missing") if rec.triage in NO_TECHNIQUES_AT
                  else _steps(rec, "triage", "condition", "missing"))
     _sources(rec, page)
     if rerun_command:
