@@ -173,7 +173,7 @@ def engine_cost(kb: Path | None, rows: Path, count: int) -> dict[str, float]:
                 recommend(item)
             best = min(best, (time.perf_counter() - started) / len(answers) * 1e6)
         result[name] = best
-    sizes = [len(narrowed.narrowed(a).conditions) for a in answers]
+    sizes = [len(narrowed.candidates(a)) for a in answers]
     result["scored"] = statistics.mean(sizes)
     result["conditions"] = len(knowledge.conditions)
     return result
@@ -252,7 +252,7 @@ def main() -> None:
     print(f"    backmassage batch              {ours_rate:>10,.0f} rows/s   wall {median([r['wall'] for r in ours_runs]):6.2f} s")
     print(f"    ratio                          {ratio_cpu:>10.2f} (wall {ratio_wall:.2f})   goal >= 0.5: "
           f"{'met' if ratio_cpu >= 0.5 else 'NOT met'}")
-    print(f"(b) memory, peak RSS")
+    print("(b) memory, peak RSS")
     print(f"    {n:>9,} rows {small_rss:8.1f} MB")
     print(f"    {4 * n:>9,} rows {big['rss_mb']:8.1f} MB")
     print(f"    ratio          {memory_ratio:8.2f}   goal <= 1.2: {'met' if memory_ratio <= 1.2 else 'NOT met'}")

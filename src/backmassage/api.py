@@ -26,8 +26,9 @@ from backmassage import expressions as ex
 from backmassage.answers import Answers, parse_answers
 from backmassage.expressions import atoms_of
 from backmassage.errors import InvalidAnswer
-from backmassage.knowledge import Knowledge
+from backmassage.knowledge import Condition, Knowledge
 from backmassage.knowledge import load_knowledge as _load_knowledge
+from backmassage.memo import RememberingSteps
 from backmassage.model import Recommendation
 
 __all__ = ["ANSWER_NAMES", "load_knowledge", "recommend", "recommend_many"]
@@ -130,9 +131,9 @@ def _as_list(values: Iterable[str] | str | None) -> Any:
 # --- many rows: score only the conditions the answers can touch ----------------------------
 #
 # engine.recommend scores every condition. Only conditions scoring above 0 change its result:
-# a condition at 0 is never named, and the rest keep their order. So handing the engine the
-# same knowledge with only the conditions that *could* score above 0, in their original order,
-# gives exactly the same recommendation, with much less work when there are many conditions.
+# a condition at 0 is never named, and the rest keep their order. So asking the engine to score
+# only the conditions that *could* score above 0, in their original order, gives exactly the
+# same recommendation, with much less work when there are many conditions.
 #
 # Which conditions could? Every expression has necessary conditions in "clause" form: a set of
 # answer values at least one of which the person must have given ({symptom: [fever]} needs
@@ -250,6 +251,9 @@ class Recommender:
     above), found with a bitmask index in a few microseconds; every red flag and
     contraindication is always checked. ``narrow=None`` narrows a knowledge of ``NARROW_FROM``
     conditions or more, where it pays.
+
+    It also remembers the pieces of advice that come back from person to person (see
+    ``memo.RememberingSteps``), in bounded memory. Give each thread its own ``Recommender``.
     """
 
     def __init__(self, knowledge: Knowledge, *, narrow: bool | None = None):
@@ -257,12 +261,13 @@ class Recommender:
         self.narrow = len(knowledge.conditions) >= NARROW_FROM if narrow is None else narrow
         if self.narrow:
             self._conditions = _Index(knowledge.conditions, _condition_clauses)
+        self._steps = RememberingSteps(knowledge)
 
-    def narrowed(self, answers: Answers) -> Knowledge:
-        """The knowledge with only the conditions these answers can touch, in the original order."""
+    def candidates(self, answers: Answers) -> tuple[Condition, ...]:
+        """The conditions these answers can score above 0 with, in the knowledge's order."""
         if not self.narrow:
-            return self.knowledge
-        return self.knowledge._replace(conditions=self._conditions.candidates(_atoms(answers)))
+            return self.knowledge.conditions
+        return self._conditions.candidates(_atoms(answers))
 
     def __call__(self, answers: Answers) -> Recommendation:
-        return engine.recommend(answers, self.narrowed(answers))
+        return engine.recommend(answers, self.knowledge, self._steps, self.candidates(answers))

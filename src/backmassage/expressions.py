@@ -18,6 +18,7 @@ class Context(NamedTuple):
     atoms: frozenset[str]  # "location:lower", "symptoms:spasm"...: see atoms_of
     condition_id: str | None = None
     condition_name: str | None = None
+    bits: int = 0  # the answers as bits, for memo.RememberingSteps
 
 
 def atoms_of(answers: Answers) -> frozenset[str]:
