@@ -1,8 +1,9 @@
 """A person's answers, checked against the vocabulary of SPEC section 1."""
 
+import functools
 import re
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from backmassage.errors import InvalidAnswer
 from backmassage.vocabulary import AGE_RANGE, CHOICES, DURATION_UNITS, FLAGS
@@ -31,13 +32,8 @@ class Answers(NamedTuple):
 
     def missing(self) -> list[str]:
         """The single answers not given, in question order (an empty list of symptoms is an answer)."""
-        absent = {
-            "location": self.location is None,
-            "cause": self.cause is None,
-            "duration": self.duration_days is None,
-            "age": self.age is None,
-        }
-        return [name for name, is_absent in absent.items() if is_absent]
+        given = (("location", self.location), ("cause", self.cause), ("duration", self.duration_days), ("age", self.age))
+        return [name for name, value in given if value is None]
 
     def as_flags(self) -> list[str]:
         """The command-line flags that give these same answers."""
@@ -88,6 +84,33 @@ def parse_answers(
     )
 
 
+def _remembered(parse: Callable[..., Any]) -> Callable[..., Any]:
+    """``parse``, remembering what it returned for each value (its last argument): a batch of
+    intake forms gives the same few values row after row. Values other than text are told
+    apart by type too (``True`` is not ``1``); a wrong value raises every time and is never
+    remembered."""
+    memory: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(parse)
+    def remembered(*args: Any) -> Any:
+        value = args[-1]
+        kind = type(value)
+        key = args if kind is str else (*args[:-1], tuple(value)) if kind is list else (*args, kind)
+        try:
+            return memory[key]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable, such as a list of lists: parse refuses it
+            return parse(*args)
+        result = parse(*args)
+        if len(memory) >= 4096:
+            memory.clear()
+        memory[key] = result
+        return result
+
+    return remembered
+
+
 def parse_choice(answer: str, value: object) -> str | None:
     if value is None:
         return None
@@ -101,6 +124,7 @@ def parse_choice(answer: str, value: object) -> str | None:
     return text
 
 
+@_remembered
 def parse_many(answer: str, values: object) -> tuple[str, ...]:
     """A list of choices, each item possibly comma-separated; returned in vocabulary order."""
     if values is None:
@@ -119,6 +143,7 @@ def parse_many(answer: str, values: object) -> tuple[str, ...]:
     return tuple(value for value in CHOICES[answer] if value in chosen)
 
 
+@_remembered
 def parse_duration(value: object) -> tuple[int | None, str | None]:
     """'3w' or '3 weeks' -> (21, '3w'); a month counts as 30 days."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -136,6 +161,7 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
     return days, f"{number}{unit}"
 
 
+@_remembered
 def parse_age(value: object) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
