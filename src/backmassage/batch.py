@@ -25,6 +25,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import os
 import stat
 import sys
@@ -421,14 +422,15 @@ class RecordEncoder:
     model changed), every later line is made by ``json.dumps`` of ``to_dict()`` itself.
     """
 
-    def __init__(self, check_first: int = 16, check_every: int = 1024, cache_size: int = 10_000):
+    def __init__(self, check_first: int = 16, check_every: int = 1024, cache_size: int = 2048):
         self.fast = True
         self.check_first = check_first
         self.check_every = check_every
         self.cache_size = cache_size
         self._made = 0
-        self._caches: dict[Callable[[Any], str], dict[Any, str]] = {
-            make: {} for make in (_match, _technique, _avoid, _red_flag, _source, _string)}
+        self._caches: dict[Callable[[Any], str], tuple[dict[int, tuple[Any, str]], dict[Any, str]]] = {
+            make: ({}, {}) for make in (_technique, _avoid, _red_flag, _source, _string)}
+        self._sentences: dict[str, str] = {}
 
     def error(self, number: int, row_id: Any, message: str) -> str:
         return _ENCODER.encode({"row": number, "id": row_id, "error": message})
@@ -453,17 +455,29 @@ class RecordEncoder:
         return _ENCODER.encode(record)
 
     def _list(self, make: Callable[[Any], str], items: tuple[Any, ...]) -> str:
-        """The JSON text of a whole list of knowledge pieces (a tuple), made once and reused."""
-        cache = self._caches[make]
-        try:
-            return cache[items]
-        except KeyError:
-            if len(cache) >= self.cache_size:
-                cache.clear()
-            text = cache[items] = ",".join(map(make, items))
-            return text
-        except TypeError:  # not hashable
-            return ",".join(map(make, items))
+        """The JSON text of a whole list of knowledge pieces, made once and reused.
+
+        Looked up by identity first, which is quick: the engine hands out the same tuple for
+        the same advice (see memo.py), and the pair keeps the tuple alive so that its id is
+        never another's while cached. Then by value, so that equal lists share one text.
+        """
+        by_identity, by_value = self._caches[make]
+        known = by_identity.get(id(items))
+        if known is not None and known[0] is items:
+            return known[1]  # type: ignore[no-any-return]
+        text = by_value.get(items)
+        if text is None:
+            text = ",".join(map(make, items))
+            _keep(by_value, items, text, self.cache_size)
+        _keep(by_identity, id(items), (items, text), self.cache_size)
+        return text
+
+    def _sentence(self, text: str) -> str:
+        """A sentence as JSON text; sentences repeat from row to row, so each is made once."""
+        known = self._sentences.get(text)
+        if known is None:
+            known = _keep(self._sentences, text, _string(text), self.cache_size)
+        return known
 
     def _line(self, number: int, row_id: Any, rec: Recommendation) -> str:
         pieces = self._list
@@ -472,19 +486,32 @@ class RecordEncoder:
             ',"id":', _string(row_id) if type(row_id) is str else _ENCODER.encode(row_id),
             ',"triage":', _string(rec.triage),
             ',"condition":', _match(rec.condition) if rec.condition else "null",
-            ',"alternatives":[', pieces(_match, rec.alternatives),
+            ',"alternatives":[', ",".join(map(_match, rec.alternatives)),
             '],"techniques":[', pieces(_technique, rec.techniques),
             '],"avoid":[', pieces(_avoid, rec.avoid),
             '],"red_flags":[', pieces(_red_flag, rec.red_flags),
             '],"cautions":[', pieces(_string, rec.cautions),
-            '],"explanation":[', ",".join(map(_string, rec.explanation)),
+            '],"explanation":[', ",".join(map(self._sentence, rec.explanation)),
             '],"sources":[', pieces(_source, rec.sources),
             '],"knowledge_version":', _string(rec.knowledge_version), "}",
         ))
 
 
+def _keep(cache: dict[Any, Any], key: Any, value: Any, size: int) -> Any:
+    """Store in a cache that starts afresh when it holds ``size`` entries (memory stays flat)."""
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _number(value: Any) -> str:
+    """A score as json.dumps writes it (float.__repr__ for a finite float), without its overhead."""
+    return float.__repr__(value) if type(value) is float and math.isfinite(value) else _ENCODER.encode(value)
+
+
 def _match(m: Any) -> str:
-    return f'{{"id":{_string(m.id)},"name":{_string(m.name)},"score":{_ENCODER.encode(m.score)}}}'
+    return f'{{"id":{_string(m.id)},"name":{_string(m.name)},"score":{_number(m.score)}}}'
 
 
 def _technique(t: Any) -> str:
