@@ -157,7 +157,7 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
     days = number * DURATION_UNITS[unit]
     if days > _MAX_DURATION_DAYS:
         raise InvalidAnswer("duration", value, DURATION_HINT,
-                            message=f"{value.strip()!r} is not a valid duration: at most 100 years.")
+                            message=f"{str(value).strip()!r} is not a valid duration: at most 100 years.")
     return days, f"{number}{unit}"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from backmassage import engine
@@ -174,7 +175,7 @@ def _clauses(expression: Any) -> list[_Clause]:
     return []  # not, condition, or a kind this index does not know: no constraint
 
 
-def _cost(clause: _Clause) -> float:
+def _cost(clause: AbstractSet[_Atom]) -> float:
     return sum(_SHARE.get(atom.partition(":")[0], 1.0) for atom in clause)
 
 

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NamedTuple, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO, cast
 
 from backmassage.answers import parse_answers
 from backmassage.api import ANSWER_NAMES, Recommender
@@ -350,9 +350,9 @@ def read_jsonl(text: Iterable[str], warn: Warn) -> Iterator[Row]:
                       f"line {line_number}: expected a JSON object {{...}} with the answers, found {_kind(value)}")
             continue
         if not value.keys() <= _COLUMN_SET:
-            known, problem = _known_keys(value, line_number, ignored, warn)
-            if problem:
-                yield Row(number, line_number, known.get("id", value.get("id")), None, problem)
+            known, refused = _known_keys(value, line_number, ignored, warn)
+            if refused:
+                yield Row(number, line_number, known.get("id", value.get("id")), None, refused)
                 continue
             value = known
         row_id = value.pop("id", None)
@@ -553,7 +553,7 @@ def open_output(path: str | None, input_path: str) -> Iterator[Output]:
         if stream is None:  # a text-only stdout (some embedding): encode there
             stream = _TextAsBinary(sys.stdout)
         try:
-            yield Output(stream, stream.flush, None)
+            yield Output(cast(BinaryIO, stream), stream.flush, None)
             stream.flush()
         except BrokenPipeError:
             _silence_stdout()
@@ -687,7 +687,7 @@ def run_batch(
     Raises BatchError when the input, output or options cannot be used (nothing is written to
     an OUTPUT file then); KeyboardInterrupt passes through after the temporary file is removed.
     """
-    warn = warn or (lambda message: sys.stderr.write(f"backmassage: warning: {message}\n"))
+    warn = warn or _warn_on_stderr
     fmt = detect_format(input_path, fmt)
     codec = check_encoding(encoding)
     data = open_input(input_path, fmt, codec)
@@ -706,6 +706,10 @@ def run_batch(
         data.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warn_on_stderr(message: str) -> None:
+    sys.stderr.write(f"backmassage: warning: {message}\n")
 
 
 @contextmanager

@@ -184,9 +184,10 @@ def _compile_key(key: str, value: Any) -> Expression:
 
 def _negated(data: dict[str, Any]) -> str:
     """'no shooting-pain or tingling (symptom)' for a plain list; otherwise 'not (...)'."""
-    (key, values), = data.items() if len(data) == 1 else ((None, None),)
-    if key in ("symptom", "history", "location", "cause"):
-        return f"no {' or '.join(values)} ({key})"
+    if len(data) == 1:
+        (key, values), = data.items()
+        if key in ("symptom", "history", "location", "cause"):
+            return f"no {' or '.join(values)} ({key})"
     return f"not ({describe(data)})"
 
 
@@ -212,7 +213,10 @@ def _bounds(low: int | None, high: int | None, unit: str) -> str:
 
     if low is not None and high is not None:
         return f"{say(low)} to {say(high)}"
-    return f"at least {say(low)}" if low is not None else f"at most {say(high)}"
+    if low is not None:
+        return f"at least {say(low)}"
+    assert high is not None, "a range has a min, a max or both (the schema says so)"
+    return f"at most {say(high)}"
 
 
 def describe_days(days: int) -> str:

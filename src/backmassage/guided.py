@@ -168,13 +168,13 @@ def _one_item(answer: str, text: str, numbered: Sequence[str]) -> str:
         if text.lower() == label.lower():
             return value
     try:
-        value = parse_choice(answer, _normal(text))
+        chosen = parse_choice(answer, _normal(text))
     except InvalidAnswer as error:
         suggestion = error.suggestion
     else:
-        if value is None:
+        if chosen is None:
             raise WrongAnswer("Type a number or a name from the list.")
-        return value
+        return chosen
     if len(text) >= 3:
         fits = [value for value, label in labels.items() if text.lower() in label.lower()]
         if len(fits) == 1:

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs in the runtime dependencies
 
 from backmassage.answers import DURATION_HINT, parse_duration
 from backmassage.errors import InvalidAnswer, suggest
