@@ -271,4 +271,4 @@ class Recommender:
         return self._conditions.candidates(_atoms(answers))
 
     def __call__(self, answers: Answers) -> Recommendation:
-        return engine.recommend(answers, self.knowledge, self._steps, self.candidates(answers))
+        return engine.recommend(answers, self.knowledge, steps=self._steps, conditions=self.candidates(answers))

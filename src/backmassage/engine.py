@@ -65,14 +65,18 @@ class Advice(NamedTuple):
     pressure_sentences: tuple[str, ...]
 
 
-def recommend(answers: Answers, knowledge: Knowledge, steps: "Steps | None" = None,
+def recommend(answers: Answers, knowledge: Knowledge, *, steps: "Steps | None" = None,
               conditions: Sequence[Condition] | None = None) -> Recommendation:
     """The recommendation for one person's checked answers.
 
-    ``conditions``, when given, are the only ones scored (in the knowledge's order); the
-    others must be ones these answers cannot score above 0 (see ``api.Recommender``).
+    ``steps`` works out each step (``Steps(knowledge)`` when None; it must be for this same
+    knowledge). ``conditions``, when given, are the only ones scored (in the knowledge's
+    order); the others must be ones these answers cannot score above 0 (see ``api.Recommender``).
     """
-    steps = Steps(knowledge) if steps is None else steps
+    if steps is None:
+        steps = Steps(knowledge)
+    elif steps.knowledge is not knowledge:
+        raise ValueError("recommend: the steps were made for another knowledge")
     ctx = steps.context(answers)
     named = steps.rank(ctx, knowledge.conditions if conditions is None else conditions)
     best = named[0] if named else None
