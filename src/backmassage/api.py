@@ -29,7 +29,6 @@ from backmassage.expressions import atoms_of
 from backmassage.errors import InvalidAnswer
 from backmassage.knowledge import Condition, Knowledge
 from backmassage.knowledge import load_knowledge as _load_knowledge
-from backmassage.memo import RememberingSteps
 from backmassage.model import Recommendation
 
 __all__ = ["ANSWER_NAMES", "load_knowledge", "recommend", "recommend_many"]
@@ -262,6 +261,8 @@ class Recommender:
         self.narrow = len(knowledge.conditions) >= NARROW_FROM if narrow is None else narrow
         if self.narrow:
             self._conditions = _Index(knowledge.conditions, _condition_clauses)
+        from backmassage.memo import RememberingSteps  # here: one person's recommend needs none of it
+
         self._steps = RememberingSteps(knowledge)
 
     def candidates(self, answers: Answers) -> tuple[Condition, ...]:
