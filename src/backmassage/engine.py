@@ -123,7 +123,7 @@ class Steps:
             value = self.score(condition, ctx)
             if value > 0 and value >= min_score:
                 named.append(Scored(condition, value))
-        named.sort(key=_by_score)  # sort() is stable: ties stay in file order
+        named.sort(key=by_score)  # sort() is stable: ties stay in file order
         return named
 
     def score(self, condition: Condition, ctx: Context) -> float:
@@ -346,7 +346,7 @@ def _step_names(*counts: int) -> tuple[str, ...]:
     return tuple(step for step, count in zip(EXPLANATION_STEPS, counts) for _ in range(count))
 
 
-def _by_score(scored: Scored) -> float:
+def by_score(scored: Scored) -> float:
     return -scored.score
 
 

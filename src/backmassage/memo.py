@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from backmassage import expressions as ex
 from backmassage.answers import Answers
-from backmassage.engine import Advice, Fired, Scored, Steps, _by_score
+from backmassage.engine import Advice, Fired, Scored, Steps, by_score
 from backmassage.expressions import Context, Expression, atoms_of
 from backmassage.knowledge import Condition, Knowledge
 
@@ -78,7 +78,7 @@ class RememberingSteps(Steps):
         self._atom_bits: dict[str, int] = {}
         self._range_bits: dict[tuple[str, int | None, int | None], int] = {}
         self._reads: dict[int, tuple[Any, Reads]] = {}  # id(expression) -> (expression, what it reads)
-        self._values: dict[tuple[str, Any], int] = {}  # (answer, value) -> its bits
+        self._values = Memory()  # (answer, value) -> its bits
         rules = knowledge.red_flags + knowledge.contraindications
         self._rules = NOTHING
         for rule in rules:
@@ -140,16 +140,13 @@ class RememberingSteps(Steps):
 
     def _bits_of(self, answer: str, value: Any) -> int:
         """The bits of one answer: its values, or the ranges (of ages, of durations) it falls in."""
-        if len(self._values) >= LIMIT:
-            self._values.clear()
         if answer in ("age", "duration"):
             bits = self._ranges(answer, value)
         else:
             bits = 0
             for item in (value,) if isinstance(value, str) else value or ():
                 bits |= self._atom_bits.get(f"{answer}:{item}", 0)
-        self._values[(answer, value)] = bits
-        return bits
+        return self._values.keep((answer, value), bits)  # type: ignore[no-any-return]
 
     def _ranges(self, answer: str, value: int | None) -> int:
         bits = 0
@@ -184,7 +181,7 @@ class RememberingSteps(Steps):
                 value = scores.keep(key, super().score(condition, self._full(ctx)))
             if value > 0 and value >= min_score:
                 named.append(Scored(condition, value))
-        named.sort(key=_by_score)
+        named.sort(key=by_score)
         return named
 
     def score(self, condition: Condition, ctx: Context) -> float:
