@@ -169,12 +169,13 @@ class RememberingSteps(Steps):
     # --- the steps, remembered ---------------------------------------------------------------
 
     def rank(self, ctx: Context, conditions: Sequence[Condition]) -> list[Scored]:
-        if conditions is not self.knowledge.conditions:
-            return super().rank(ctx, conditions)
+        known = self._known(conditions)
+        if known is None:  # not this knowledge's conditions: nothing to recall
+            return super().rank(self._full(ctx), conditions)
         min_score = self.knowledge.min_score
         bits = ctx.bits
         named = []
-        for condition, reads, _, scores in self._scoring:
+        for condition, reads, _, scores in known:
             key = bits & reads.bits
             value = scores.get(key)
             if value is None:
@@ -184,15 +185,17 @@ class RememberingSteps(Steps):
         named.sort(key=by_score)
         return named
 
-    def score(self, condition: Condition, ctx: Context) -> float:
-        known = self._conditions.get(id(condition))
-        if known is None or known.condition is not condition:
-            return super().score(condition, self._full(ctx))
-        key = ctx.bits & known.scored.bits
-        value = known.scores.get(key)
-        if value is None:
-            value = known.scores.keep(key, super().score(condition, self._full(ctx)))
-        return value
+    def _known(self, conditions: Sequence[Condition]) -> Sequence[KnownCondition] | None:
+        """What is known of these conditions (all of the knowledge's, or a narrowed few), in order."""
+        if conditions is self.knowledge.conditions:
+            return self._scoring
+        found = []
+        for condition in conditions:
+            known = self._conditions.get(id(condition))
+            if known is None or known.condition is not condition:
+                return None
+            found.append(known)
+        return found
 
     def fired(self, ctx: Context) -> Fired:
         key = (ctx.bits & self._rules.bits, ctx.condition_id if self._rules.condition else None)
