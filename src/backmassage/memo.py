@@ -59,6 +59,19 @@ class Memory(dict):  # type: ignore[type-arg]
         self[key] = value
         return value
 
+    def recall(self, key: Any, owner: object) -> Any:
+        """What ``keep_for`` kept under ``key`` for this very ``owner``, or None.
+
+        For keys made of ``id(owner)``: the entry keeps its owner alive, so while it is kept
+        no other object can have that id; the identity check covers an entry outliving that.
+        """
+        known = self.get(key)
+        return known[1] if known is not None and known[0] is owner else None
+
+    def keep_for(self, key: Any, owner: object, value: Any) -> Any:
+        self.keep(key, (owner, value))
+        return value
+
 
 class KnownCondition(NamedTuple):
     condition: Condition
@@ -214,23 +227,23 @@ class RememberingSteps(Steps):
 
     def advice(self, best: Condition | None, fired: Fired, pressure: str | None) -> Advice:
         key = (id(best), id(fired), pressure)
-        known = self._advice.get(key)
-        if known is not None and known[0] is fired:  # the pair keeps ``fired`` alive, so its id stays its own
-            return known[1]  # type: ignore[no-any-return]
-        advice = super().advice(best, fired, pressure)
-        advice = advice._replace(technique_sentences=_shared(advice.technique_sentences))
-        return self._advice.keep(key, (fired, advice))[1]  # type: ignore[no-any-return]
+        known = self._advice.recall(key, fired)
+        if known is None:
+            advice = super().advice(best, fired, pressure)
+            known = self._advice.keep_for(key, fired, advice._replace(
+                technique_sentences=_shared(advice.technique_sentences)))
+        return known  # type: ignore[no-any-return]
 
     def explain_rules(self, fired: Fired, advice: Advice, ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        reads = self._fired_reads.get(id(fired))
-        if reads is None or reads[0] is not fired:
-            reads = self._fired_reads.keep(id(fired), (fired, self._reads_of(fired)))
-        key = (id(fired), *self._key(reads[1], ctx))
-        known = self._said.get(key)
-        if known is not None and known[0] is fired:
-            return known[1]  # type: ignore[no-any-return]
-        triage_said, avoid_said = super().explain_rules(fired, advice, self._full(ctx))
-        return self._said.keep(key, (fired, (_shared(triage_said), _shared(avoid_said))))[1]  # type: ignore[no-any-return]
+        reads = self._fired_reads.recall(id(fired), fired)
+        if reads is None:
+            reads = self._fired_reads.keep_for(id(fired), fired, self._reads_of(fired))
+        key = (id(fired), *self._key(reads, ctx))
+        known = self._said.recall(key, fired)
+        if known is None:
+            triage_said, avoid_said = super().explain_rules(fired, advice, self._full(ctx))
+            known = self._said.keep_for(key, fired, (_shared(triage_said), _shared(avoid_said)))
+        return known  # type: ignore[no-any-return]
 
     def _reads_of(self, fired: Fired) -> Reads:
         reads = NOTHING
