@@ -40,6 +40,7 @@ from backmassage.answers import parse_answers
 from backmassage.api import ANSWER_NAMES, Recommender
 from backmassage.errors import BackmassageError, InvalidAnswer, suggest
 from backmassage.knowledge import Knowledge
+from backmassage.memo import Memory
 from backmassage.model import Recommendation
 from backmassage.vocabulary import TRIAGE_LEVELS
 
@@ -428,9 +429,9 @@ class RecordEncoder:
         self.check_every = check_every
         self.cache_size = cache_size
         self._made = 0
-        self._caches: dict[Callable[[Any], str], tuple[dict[int, tuple[Any, str]], dict[Any, str]]] = {
-            make: ({}, {}) for make in (_technique, _avoid, _red_flag, _source, _string)}
-        self._sentences: dict[str, str] = {}
+        self._caches: dict[Callable[[Any], str], tuple[Memory, Memory]] = {
+            make: (Memory(cache_size), Memory(cache_size)) for make in (_technique, _avoid, _red_flag, _source, _string)}
+        self._sentences = Memory(cache_size)
 
     def error(self, number: int, row_id: Any, message: str) -> str:
         return _ENCODER.encode({"row": number, "id": row_id, "error": message})
@@ -458,26 +459,23 @@ class RecordEncoder:
         """The JSON text of a whole list of knowledge pieces, made once and reused.
 
         Looked up by identity first, which is quick: the engine hands out the same tuple for
-        the same advice (see memo.py), and the pair keeps the tuple alive so that its id is
-        never another's while cached. Then by value, so that equal lists share one text.
+        the same advice (see memo.py). Then by value, so that equal lists share one text.
         """
         by_identity, by_value = self._caches[make]
-        known = by_identity.get(id(items))
-        if known is not None and known[0] is items:
-            return known[1]  # type: ignore[no-any-return]
+        known = by_identity.recall(id(items), items)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
         text = by_value.get(items)
         if text is None:
-            text = ",".join(map(make, items))
-            _keep(by_value, items, text, self.cache_size)
-        _keep(by_identity, id(items), (items, text), self.cache_size)
-        return text
+            text = by_value.keep(items, ",".join(map(make, items)))
+        return by_identity.keep_for(id(items), items, text)  # type: ignore[no-any-return]
 
     def _sentence(self, text: str) -> str:
         """A sentence as JSON text; sentences repeat from row to row, so each is made once."""
         known = self._sentences.get(text)
         if known is None:
-            known = _keep(self._sentences, text, _string(text), self.cache_size)
-        return known
+            known = self._sentences.keep(text, _string(text))
+        return known  # type: ignore[no-any-return]
 
     def _line(self, number: int, row_id: Any, rec: Recommendation) -> str:
         pieces = self._list
@@ -495,14 +493,6 @@ class RecordEncoder:
             '],"sources":[', pieces(_source, rec.sources),
             '],"knowledge_version":', _string(rec.knowledge_version), "}",
         ))
-
-
-def _keep(cache: dict[Any, Any], key: Any, value: Any, size: int) -> Any:
-    """Store in a cache that starts afresh when it holds ``size`` entries (memory stays flat)."""
-    if len(cache) >= size:
-        cache.clear()
-    cache[key] = value
-    return value
 
 
 def _number(value: Any) -> str:

@@ -50,11 +50,15 @@ def _shared(sentences: Sequence[str]) -> tuple[str, ...]:
 
 
 class Memory(dict):  # type: ignore[type-arg]
-    """A dict of at most ``LIMIT`` entries: when full, it forgets the older half."""
+    """A dict of at most ``limit`` entries: when full, it forgets the older half."""
+
+    def __init__(self, limit: int = LIMIT):
+        super().__init__()
+        self.limit = limit
 
     def keep(self, key: Any, value: Any) -> Any:
-        if len(self) >= LIMIT:
-            for old in list(itertools.islice(self, LIMIT // 2)):
+        if len(self) >= self.limit:
+            for old in list(itertools.islice(self, max(1, self.limit // 2))):
                 del self[old]
         self[key] = value
         return value
