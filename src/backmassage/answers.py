@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from backmassage.errors import InvalidAnswer
+from backmassage.memory import Memory
 from backmassage.vocabulary import AGE_RANGE, CHOICES, DURATION_UNITS, FLAGS
 
 _MAX_DURATION_DAYS = 100 * 365
@@ -89,7 +90,7 @@ def _remembered(parse: Callable[..., Any]) -> Callable[..., Any]:
     intake forms gives the same few values row after row. Values other than text are told
     apart by type too (``True`` is not ``1``); a wrong value raises every time and is never
     remembered."""
-    memory: dict[tuple[Any, ...], Any] = {}
+    memory = Memory(4096)
 
     @functools.wraps(parse)
     def remembered(*args: Any) -> Any:
@@ -102,11 +103,7 @@ def _remembered(parse: Callable[..., Any]) -> Callable[..., Any]:
             pass
         except TypeError:  # not hashable, such as a list of lists: parse refuses it
             return parse(*args)
-        result = parse(*args)
-        if len(memory) >= 4096:
-            memory.clear()
-        memory[key] = result
-        return result
+        return memory.keep(key, parse(*args))
 
     return remembered
 

@@ -40,7 +40,7 @@ from backmassage.answers import parse_answers
 from backmassage.api import ANSWER_NAMES, Recommender
 from backmassage.errors import BackmassageError, InvalidAnswer, suggest
 from backmassage.knowledge import Knowledge
-from backmassage.memo import Memory
+from backmassage.memory import Memory
 from backmassage.model import Recommendation
 from backmassage.vocabulary import TRIAGE_LEVELS
 

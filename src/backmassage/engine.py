@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from backmassage.answers import Answers
 from backmassage.expressions import Context, Expression, atoms_of
 from backmassage.knowledge import Condition, Knowledge, Rule, Source, TechniqueChoice
+from backmassage.memory import Memory
 from backmassage.model import Avoid, ConditionMatch, Recommendation, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import severity
 
@@ -236,22 +237,14 @@ def _make_source_ref(source: Source) -> SourceRef:
     return SourceRef(source.title, source.url)
 
 
-_made: dict[int, tuple[Any, Any]] = {}
+_made = Memory(8192)  # bounded: knowledge folders may come and go in a long process
 
 
 def _made_once(origin: Any, make: Callable[..., Any], *context: Any) -> Any:
-    """The output record made from a knowledge object, built on first use and then reused.
-
-    Keyed by identity (the pair keeps ``origin`` alive, so its id is never reused while
-    cached) and bounded, since knowledge folders may come and go in a long process.
-    """
-    made = _made.get(id(origin))
-    if made is not None and made[0] is origin:
-        return made[1]
-    if len(_made) > 8192:
-        _made.clear()
-    record = make(origin, *context)
-    _made[id(origin)] = (origin, record)
+    """The output record made from a knowledge object, built on first use and then reused."""
+    record = _made.recall(id(origin), origin)
+    if record is None:
+        record = _made.keep_for(id(origin), origin, make(origin, *context))
     return record
 
 

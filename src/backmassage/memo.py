@@ -12,7 +12,6 @@ and a generated knowledge.
 Memory stays flat: each memory holds at most ``LIMIT`` results and forgets the older half when full.
 """
 
-import itertools
 import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -22,8 +21,9 @@ from backmassage.answers import Answers
 from backmassage.engine import Advice, Fired, Scored, Steps, by_score
 from backmassage.expressions import Context, Expression, atoms_of
 from backmassage.knowledge import Condition, Knowledge
+from backmassage.memory import Memory
 
-LIMIT = 10_000
+LIMIT = 10_000  # entries per memory
 _UNKNOWN = object()
 
 
@@ -49,34 +49,6 @@ def _shared(sentences: Sequence[str]) -> tuple[str, ...]:
     return tuple(map(sys.intern, sentences))
 
 
-class Memory(dict):  # type: ignore[type-arg]
-    """A dict of at most ``limit`` entries: when full, it forgets the older half."""
-
-    def __init__(self, limit: int = LIMIT):
-        super().__init__()
-        self.limit = limit
-
-    def keep(self, key: Any, value: Any) -> Any:
-        if len(self) >= self.limit:
-            for old in list(itertools.islice(self, max(1, self.limit // 2))):
-                del self[old]
-        self[key] = value
-        return value
-
-    def recall(self, key: Any, owner: object) -> Any:
-        """What ``keep_for`` kept under ``key`` for this very ``owner``, or None.
-
-        For keys made of ``id(owner)``: the entry keeps its owner alive, so while it is kept
-        no other object can have that id; the identity check covers an entry outliving that.
-        """
-        known = self.get(key)
-        return known[1] if known is not None and known[0] is owner else None
-
-    def keep_for(self, key: Any, owner: object, value: Any) -> Any:
-        self.keep(key, (owner, value))
-        return value
-
-
 class KnownCondition(NamedTuple):
     condition: Condition
     scored: Reads  # what its score reads: its requires and its evidence
@@ -95,7 +67,7 @@ class RememberingSteps(Steps):
         self._atom_bits: dict[str, int] = {}
         self._range_bits: dict[tuple[str, int | None, int | None], int] = {}
         self._reads: dict[int, tuple[Any, Reads]] = {}  # id(expression) -> (expression, what it reads)
-        self._values = Memory()  # (answer, value) -> its bits
+        self._values = Memory(LIMIT)  # (answer, value) -> its bits
         rules = knowledge.red_flags + knowledge.contraindications
         self._rules = NOTHING
         for rule in rules:
@@ -106,14 +78,14 @@ class RememberingSteps(Steps):
             explained = NOTHING
             for evidence in condition.evidence:
                 explained |= self.reads(evidence.expression)
-            self._conditions[id(condition)] = KnownCondition(condition, scored | explained, explained, Memory())
+            self._conditions[id(condition)] = KnownCondition(condition, scored | explained, explained, Memory(LIMIT))
         self._scoring = list(self._conditions.values())
-        self._fired = Memory()
-        self._advice = Memory()
-        self._because = Memory()
-        self._said = Memory()
-        self._fired_reads = Memory()
-        self._fired_sets = Memory()
+        self._fired = Memory(LIMIT)
+        self._advice = Memory(LIMIT)
+        self._because = Memory(LIMIT)
+        self._said = Memory(LIMIT)
+        self._fired_reads = Memory(LIMIT)
+        self._fired_sets = Memory(LIMIT)
 
     # --- bits --------------------------------------------------------------------------------
 
