@@ -1,14 +1,14 @@
 """backmassage: which massage helps your back pain, and when to see a doctor instead.
 
     >>> from backmassage import recommend
-    >>> rec = recommend(location="lower", cause="lifting")
+    >>> rec = recommend(location="lower", cause="lifting", screened=True)
     >>> rec.triage
     'massage'
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from backmassage.errors import BackmassageError, InvalidAnswer, KnowledgeError
 from backmassage.api import load_knowledge, recommend, recommend_many

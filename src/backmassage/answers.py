@@ -1,174 +1,252 @@
-"""A person's answers, checked against the vocabulary of SPEC section 1."""
+"""A person's answers, checked against the vocabulary of SPEC section 1.
 
-import functools
+Values are read as people write them: case, spaces and underscores do not matter, and the
+labels and synonyms of the knowledge (``data/answers.yaml``) count as their value. A value
+that is still unknown is refused with a "did you mean", never guessed.
+"""
+
+from __future__ import annotations
+
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from backmassage.errors import InvalidAnswer
-from backmassage.memory import Memory
-from backmassage.vocabulary import AGE_RANGE, CHOICES, DURATION_UNITS, FLAGS
+from backmassage.vocabulary import AGE_RANGE, CHOICES, FLAGS, LIST_ANSWERS, QUESTION_ORDER, WARNING_SIGNS
 
+MAX_TEXT = 1000  # characters of one answer: longer text is refused, never parsed
 _MAX_DURATION_DAYS = 100 * 365
-_DURATION = re.compile(r"^\s*(\d{1,6})\s*([a-z]*)\s*$")
-_UNIT_WORDS = {
-    "d": "d", "day": "d", "days": "d",
-    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
-    "m": "m", "mo": "m", "mos": "m", "month": "m", "months": "m",
-}
-DURATION_HINT = "a number and a unit, e.g. 2d, 3w or 6m (days, weeks, months)"
+_NONE_WORDS = frozenset({"none", "no", "n", "nothing", "neither", "none-of-these", "-"})
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a-few": 3, "few": 3,
+                 "a-couple-of": 2, "couple-of": 2, "half-a": 0.5}
+_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
+          "m": 30, "mo": 30, "mos": 30, "month": 30, "months": 30,
+          "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365}
+_UNIT_LETTER = {1: "d", 7: "w", 30: "m", 365: "y"}
+_DURATION = re.compile(r"^(?P<number>\d{1,6}(?:\.\d{1,3})?|[a-z-]+?)-?(?P<unit>[a-z]+)(?:-ago)?$")
+_AGE = re.compile(r"^(?P<years>\d{1,3})(?:\.0+)?(?:-?(?:y|yrs?|years?)(?:-old)?)?$")
+DURATION_HINT = "a number and a unit, e.g. 2d, 3w, 6m or 2y (days, weeks, months, years)"
+AGE_HINT = f"whole years from {AGE_RANGE[0]} to {AGE_RANGE[1]}"
 
 
 class Answers(NamedTuple):
-    """Checked answers; ``None`` or an empty tuple means the person did not say."""
+    """Checked answers. ``None`` means the person did not say; ``()`` for a list means "none"."""
 
     location: str | None = None
     cause: str | None = None
-    symptoms: tuple[str, ...] = ()
-    history: tuple[str, ...] = ()
-    duration: str | None = None
+    symptoms: tuple[str, ...] | None = None
+    history: tuple[str, ...] | None = None
+    duration: str | None = None  # as given, normalised: "3w"
     duration_days: int | None = None
     age: int | None = None
     pressure: str | None = None
+    screened: bool = False
+    unsure: tuple[str, ...] = ()
 
-    def missing(self) -> list[str]:
-        """The single answers not given, in question order (an empty list of symptoms is an answer)."""
-        given = (("location", self.location), ("cause", self.cause), ("duration", self.duration_days), ("age", self.age))
-        return [name for name, value in given if value is None]
+    def unanswered(self) -> tuple[str, ...]:
+        """The questions not answered, in question order (SPEC section 4 ``unanswered``)."""
+        return tuple(name for name in QUESTION_ORDER if getattr(self, name) is None)
 
     def as_flags(self) -> list[str]:
-        """The command-line flags that give these same answers."""
+        """Command-line flags that give exactly these answers, with no question asked."""
         args: list[str] = []
         for name in ("location", "cause"):
             if getattr(self, name):
                 args += [FLAGS[name], getattr(self, name)]
-        for name in ("symptoms", "history"):
-            if getattr(self, name):
-                args += [FLAGS[name], ",".join(getattr(self, name))]
+        for name in LIST_ANSWERS:
+            values = getattr(self, name)
+            if values is not None:
+                args += [FLAGS[name], ",".join(values) or "none"]
         if self.duration is not None:
             args += [FLAGS["duration"], self.duration]
         if self.age is not None:
             args += [FLAGS["age"], str(self.age)]
         if self.pressure:
             args += [FLAGS["pressure"], self.pressure]
+        if self.unsure:
+            args += [FLAGS["unsure"], ",".join(self.unsure)]
+        if self.screened:
+            args.append(FLAGS["screened"])
         return args
 
 
-def parse_answers(
-    *,
-    location: object = None,
-    cause: object = None,
-    symptoms: object = None,
-    history: object = None,
-    duration: object = None,
-    age: object = None,
-    pressure: object = None,
-    require_location: bool = True,
-) -> Answers:
-    """Check raw answers (strings, lists, numbers) and return them normalised.
+class Words(NamedTuple):
+    """What people may write for each value: compiled from the knowledge's answers.yaml."""
 
-    Raises ``InvalidAnswer`` naming the first wrong answer.
+    lookup: Mapping[str, Mapping[str, str]]  # answer -> normalised word -> value
+
+    @classmethod
+    def plain(cls) -> Words:
+        """Only the values themselves: for checking the knowledge before its words are known."""
+        return cls({answer: {value: value for value in values} for answer, values in CHOICES.items()})
+
+
+def normalise(text: str) -> str:
+    """'Lower_Back ' -> 'lower-back': case, spaces, underscores and repeated hyphens do not matter."""
+    return re.sub(r"[\s_\-]+", "-", text.strip().lower()).strip("-")
+
+
+def parse_answers(words: Words, *, location: object = None, cause: object = None, symptoms: object = None,
+                  history: object = None, duration: object = None, age: object = None, pressure: object = None,
+                  screened: object = None, unsure: object = None, require_location: bool = True) -> Answers:
+    """Check raw answers (text, lists, numbers) and return them normalised.
+
+    Raises ``InvalidAnswer`` for the first wrong answer; its ``errors`` lists every one.
     """
-    if require_location and (location is None or (isinstance(location, str) and not location.strip())):
-        raise InvalidAnswer("location", "", CHOICES["location"], message="location is required. "
-                            f"Valid values: {', '.join(CHOICES['location'])}.")
-    days, duration_text = parse_duration(duration)
-    return Answers(
-        location=parse_choice("location", location),
-        cause=parse_choice("cause", cause),
-        symptoms=parse_many("symptoms", symptoms),
-        history=parse_many("history", history),
-        duration=duration_text,
-        duration_days=days,
-        age=parse_age(age),
-        pressure=parse_choice("pressure", pressure),
-    )
+    errors: list[InvalidAnswer] = []
 
-
-def _remembered(parse: Callable[..., Any]) -> Callable[..., Any]:
-    """``parse``, remembering what it returned for each value (its last argument): a batch of
-    intake forms gives the same few values row after row. Values other than text are told
-    apart by type too (``True`` is not ``1``); a wrong value raises every time and is never
-    remembered."""
-    memory = Memory(4096)
-
-    @functools.wraps(parse)
-    def remembered(*args: Any) -> Any:
-        value = args[-1]
-        kind = type(value)
-        key = args if kind is str else (*args[:-1], tuple(value)) if kind is list else (*args, kind)
+    def checked(parse: Any, *args: Any) -> Any:
         try:
-            return memory[key]
-        except KeyError:
-            pass
-        except TypeError:  # not hashable, such as a list of lists: parse refuses it
             return parse(*args)
-        return memory.keep(key, parse(*args))
+        except InvalidAnswer as error:
+            errors.append(error)
+            return None
 
-    return remembered
+    if require_location and (location is None or (isinstance(location, str) and not location.strip())):
+        errors.append(InvalidAnswer("location", "", CHOICES["location"],
+                                    message=f"location is required. Valid values: {', '.join(CHOICES['location'])}."))
+    days_text = checked(parse_duration, duration) or (None, None)
+    answers = Answers(
+        location=checked(parse_choice, words, "location", location),
+        cause=checked(parse_choice, words, "cause", cause),
+        symptoms=checked(parse_many, words, "symptoms", symptoms),
+        history=checked(parse_many, words, "history", history),
+        duration=days_text[1],
+        duration_days=days_text[0],
+        age=checked(parse_age, age),
+        pressure=checked(parse_choice, words, "pressure", pressure),
+        screened=bool(checked(parse_yes_no, "screened", screened)),
+        unsure=checked(parse_unsure, words, unsure) or (),
+    )
+    if errors:
+        first = errors[0]
+        first.errors = tuple(errors)
+        raise first
+    return answers
 
 
-def parse_choice(answer: str, value: object) -> str | None:
+def _text(answer: str, value: object, valid: Iterable[str] | str) -> str:
+    if not isinstance(value, str):
+        raise InvalidAnswer(answer, value, valid)
+    if len(value) > MAX_TEXT:
+        raise InvalidAnswer(answer, value[:60] + "...", valid,
+                            message=f"{answer}: the answer is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def parse_choice(words: Words, answer: str, value: object) -> str | None:
+    """One value of a choice answer, or None when not given."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InvalidAnswer(answer, value, CHOICES[answer])
-    text = value.strip().lower()
+    text = normalise(_text(answer, value, CHOICES[answer]))
     if not text:
         return None
-    if text not in CHOICES[answer]:
-        raise InvalidAnswer(answer, value.strip(), CHOICES[answer])
-    return text
+    found = words.lookup[answer].get(text)
+    if found is None:
+        raise InvalidAnswer(answer, value.strip(), CHOICES[answer], also=words.lookup[answer])  # type: ignore[union-attr]
+    return found
 
 
-@_remembered
-def parse_many(answer: str, values: object) -> tuple[str, ...]:
-    """A list of choices, each item possibly comma-separated; returned in vocabulary order."""
+def parse_many(words: Words, answer: str, values: object) -> tuple[str, ...] | None:
+    """A list answer: a list of values or text separated by commas or semicolons, in vocabulary
+    order; "none" (or "n") means an explicit empty list, and nothing given means None."""
     if values is None:
-        return ()
-    items: Iterable[object] = [values] if isinstance(values, str) else values  # type: ignore[assignment]
-    if not isinstance(items, (list, tuple)):
+        return None
+    if isinstance(values, str):
+        _text(answer, values, CHOICES[answer])
+        items: list[object] = re.split(r"[,;]", values)
+    elif isinstance(values, (list, tuple)):
+        items = [part for item in values for part in (re.split(r"[,;]", item) if isinstance(item, str) else [item])]
+    else:
         raise InvalidAnswer(answer, values, CHOICES[answer])
     chosen: set[str] = set()
+    said_none = False
     for item in items:
-        if not isinstance(item, str):
-            raise InvalidAnswer(answer, item, CHOICES[answer])
-        for part in item.split(","):
-            value = parse_choice(answer, part)
-            if value:
-                chosen.add(value)
+        text = normalise(_text(answer, item, CHOICES[answer]))
+        if not text:
+            continue
+        if text in _NONE_WORDS:
+            said_none = True
+            continue
+        value = parse_choice(words, answer, item)
+        if value:
+            chosen.add(value)
+    if not chosen and not said_none:
+        return None
     return tuple(value for value in CHOICES[answer] if value in chosen)
 
 
-@_remembered
+def parse_unsure(words: Words, values: object) -> tuple[str, ...]:
+    """The warning signs a person is not sure of: symptoms, and only warning signs."""
+    chosen = parse_many(words, "symptoms", values) if values is not None else None
+    if not chosen:
+        return ()
+    wrong = [value for value in chosen if value not in WARNING_SIGNS]
+    if wrong:
+        raise InvalidAnswer("unsure", wrong[0], WARNING_SIGNS,
+                            message=f"{wrong[0]!r} is not a warning sign; --unsure takes: {', '.join(WARNING_SIGNS)}.")
+    return chosen
+
+
+def parse_yes_no(answer: str, value: object) -> bool | None:
+    """yes/no, true/false, 1/0 (SPEC section 8 ``screened``); empty is None."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = normalise(value) if isinstance(value, str) and len(value) < 20 else None
+    if text == "":
+        return None
+    if text in ("yes", "y", "true", "1"):
+        return True
+    if text in ("no", "n", "false", "0"):
+        return False
+    raise InvalidAnswer(answer, value, ("yes", "no"), message=f"{str(value)[:60]!r} is not yes or no.")
+
+
 def parse_duration(value: object) -> tuple[int | None, str | None]:
-    """'3w' or '3 weeks' -> (21, '3w'); a month counts as 30 days."""
+    """'3w', '3 weeks', 'a week', '1.5 weeks', '10 years' -> (days, '3w'); a month is 30 days, a year 365."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
-    match = _DURATION.match(value.lower()) if isinstance(value, str) else None
-    unit = _UNIT_WORDS.get(match.group(2)) if match else None
-    if not match or not unit:
+    text = normalise(value) if isinstance(value, str) and len(value) <= 40 else ""
+    match = _DURATION.match(text.replace("-and-a-half", ".5"))
+    unit = _UNITS.get(match.group("unit")) if match else None
+    number = _number(match.group("number")) if match else None
+    if unit is None or number is None:
         raise InvalidAnswer("duration", value, DURATION_HINT,
                             message=f"{str(value)[:60]!r} is not a valid duration: give {DURATION_HINT}.")
-    number = int(match.group(1))
-    days = number * DURATION_UNITS[unit]
+    days = round(number * unit)
     if days > _MAX_DURATION_DAYS:
         raise InvalidAnswer("duration", value, DURATION_HINT,
-                            message=f"{str(value).strip()!r} is not a valid duration: at most 100 years.")
-    return days, f"{number}{unit}"
+                            message=f"{str(value).strip()[:60]!r} is not a valid duration: at most 100 years.")
+    whole = float(number).is_integer()
+    return days, f"{int(number)}{_UNIT_LETTER[unit]}" if whole else f"{days}d"
 
 
-@_remembered
+def _number(text: str) -> float | None:
+    if text[:1].isdigit():
+        return float(text)
+    return _NUMBER_WORDS.get(text.strip("-"))
+
+
 def parse_age(value: object) -> int | None:
+    """Whole years from 1 to 120: 42, '42', '42 years', 40.0."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    low, high = AGE_RANGE
-    hint = f"whole years from {low} to {high}"
     if isinstance(value, float) and value.is_integer():  # 40.0, as some JSON exporters write 40
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidAnswer("age", value, hint, message=f"{str(value)[:60]!r} is not a valid age: give {hint}.")
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
-        raise InvalidAnswer("age", value, hint, message=f"{text[:60]!r} is not a valid age: give {hint}.")
-    return int(text)
+        raise InvalidAnswer("age", value, AGE_HINT, message=f"{str(value)[:60]!r} is not a valid age: give {AGE_HINT}.")
+    low, high = AGE_RANGE
+    if isinstance(value, int):  # compared as a number: str() of a huge int would itself fail
+        if low <= value <= high:
+            return value
+        shown = str(value) if -10**6 < value < 10**6 else "a number that large"
+        raise InvalidAnswer("age", shown, AGE_HINT, message=f"{shown!r} is not a valid age: give {AGE_HINT}.")
+    text = normalise(value)
+    match = _AGE.match(text) if len(text) <= 20 else None
+    if not match or not low <= int(match.group("years")) <= high:
+        shown = value.strip()[:60] + ("..." if len(value.strip()) > 60 else "")
+        raise InvalidAnswer("age", shown, AGE_HINT, message=f"{shown!r} is not a valid age: give {AGE_HINT}.")
+    return int(match.group("years"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class BackmassageError(Exception):
@@ -16,12 +16,14 @@ class InvalidAnswer(BackmassageError, ValueError):
     the accepted values and ``suggestion`` is the closest one, if any is close.
     """
 
-    def __init__(self, answer: str, value: object, valid: Iterable[str] | str, message: str | None = None):
+    def __init__(self, answer: str, value: object, valid: Iterable[str] | str, message: str | None = None,
+                 also: Mapping[str, str] | None = None):
         self.answer = answer
         self.value = value
         self.valid = valid if isinstance(valid, str) else ", ".join(valid)
-        self.suggestion = suggest(str(value), valid) if not isinstance(valid, str) else None
+        self.suggestion = _suggest_value(str(value), valid, also) if not isinstance(valid, str) else None
         self.is_choice = not isinstance(valid, str)
+        self.errors: tuple[InvalidAnswer, ...] = (self,)  # every problem of the same answers
         if message is None:
             message = f"{value!s:.60} is not a valid {answer}. Valid values: {self.valid}."
             if self.suggestion:
@@ -62,3 +64,15 @@ def suggest(value: str, valid: Iterable[str]) -> str | None:
 
     matches = difflib.get_close_matches(value.lower(), list(valid), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def _suggest_value(value: str, valid: Iterable[str], words: Mapping[str, str] | None) -> str | None:
+    """The value meant by a mistyped one: close to a value, or to one of its labels or synonyms."""
+    if words is None:
+        return suggest(value, valid)
+    from backmassage.answers import normalise
+
+    import difflib
+
+    matches = difflib.get_close_matches(normalise(value), list(words), n=1, cutoff=0.75)
+    return words[matches[0]] if matches else suggest(value, valid)

@@ -1,202 +1,271 @@
 """The small expression language of the knowledge files (docs/knowledge.md, "Expressions").
 
-An expression is checked against a person's answers (and, for safety rules, the condition
-that fits them best). Each one can also say, in plain words, which answers made it hold:
-that is what the explanation of a recommendation is built from.
+Expressions are compiled once, when the knowledge is loaded: every choice value is a bit,
+so a choice test is one AND on the person's bits, and every fixed piece of wording (the
+facts an expression can name) is built then too. Each expression can also say, in plain
+words, which answers made it hold: the explanation of a recommendation is built from that.
+
+``walk`` is the one walker over an expression tree, for every reader (the guided mode,
+validation, describing a rule).
 """
 
-from typing import Any, NamedTuple, Protocol
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, Union
+
 from backmassage.answers import Answers
-from backmassage.records import Record
-from backmassage.vocabulary import CHOICES
+from backmassage.vocabulary import CHOICES, WARNING_SIGNS
+
+CHOICE_ANSWERS = ("location", "cause", "symptoms", "history", "unsure")
+BITS: dict[str, int] = {}
+"""'symptoms:fever' -> its bit. Fixed by the vocabulary of SPEC section 1, so built once."""
+for _answer in CHOICE_ANSWERS:
+    for _value in (WARNING_SIGNS if _answer == "unsure" else CHOICES[_answer]):
+        BITS[f"{_answer}:{_value}"] = 1 << len(BITS)
 
 
-class Context(NamedTuple):
-    """What an expression is checked against; build it with ``context()``."""
+def bits_of(answers: Answers) -> int:
+    """The person's choice answers as one integer of bits."""
+    bits = 0
+    if answers.location:
+        bits |= BITS[f"location:{answers.location}"]
+    if answers.cause:
+        bits |= BITS[f"cause:{answers.cause}"]
+    for value in answers.symptoms or ():
+        bits |= BITS[f"symptoms:{value}"]
+    for value in answers.history or ():
+        bits |= BITS[f"history:{value}"]
+    for value in answers.unsure:
+        bits |= BITS[f"unsure:{value}"]
+    return bits
+
+
+class Person(NamedTuple):
+    """What an expression is checked against: the answers, as bits, and the best condition."""
 
     answers: Answers
-    atoms: frozenset[str]  # "location:lower", "symptoms:spasm"...: see atoms_of
+    bits: int
     condition_id: str | None = None
     condition_name: str | None = None
-    bits: int = 0  # the answers as bits, for memo.RememberingSteps
 
 
-def atoms_of(answers: Answers) -> frozenset[str]:
-    """The person's choice answers as one set, so that a choice expression is one set test."""
-    atoms = [f"location:{answers.location}", f"cause:{answers.cause}"]
-    atoms += [f"symptoms:{value}" for value in answers.symptoms]
-    atoms += [f"history:{value}" for value in answers.history]
-    return frozenset(atoms)
+def person(answers: Answers, implied: Mapping[str, int] | None = None) -> Person:
+    """``implied`` adds the bits a value implies (``cause:major-accident`` also means ``cause:accident``)."""
+    bits = bits_of(answers)
+    for atom, extra in (implied or {}).items():
+        if bits & BITS[atom]:
+            bits |= extra
+    return Person(answers, bits)
 
 
-def context(answers: Answers, condition_id: str | None = None, condition_name: str | None = None) -> Context:
-    return Context(answers, atoms_of(answers), condition_id, condition_name)
+class AnswerIn(NamedTuple):
+    """location, cause, symptoms, history or unsure: the person gave at least one of ``values``."""
+
+    answer: str
+    values: tuple[str, ...]
+    mask: int
+    facts: tuple[tuple[int, str], ...]  # (bit, "muscle spasm (symptoms: spasm)") for each value
+    absent: str  # "you did not report shooting pain (symptoms: shooting-pain)", for `not`
+
+    def holds(self, p: Person) -> bool:
+        return bool(p.bits & self.mask)
+
+    def because(self, p: Person) -> list[str]:
+        return [fact for bit, fact in self.facts if p.bits & bit]
+
+    def because_not(self, p: Person) -> str:
+        return self.absent
+
+    def parts(self) -> tuple[Expression, ...]:
+        return ()
 
 
-class Expression(Protocol):
-    def holds(self, ctx: Context) -> bool: ...
+class InRange(NamedTuple):
+    """duration (in days) or age: known and within inclusive bounds."""
 
-    def because(self, ctx: Context) -> list[str]:
-        """Plain-words facts from the answers that make this expression hold."""
-        ...
+    answer: str
+    low: int | None
+    high: int | None
 
+    def value(self, p: Person) -> int | None:
+        return p.answers.duration_days if self.answer == "duration" else p.answers.age
 
-def _fact(answer: str, value: str) -> str:
-    return f"{CHOICES[answer][value]} ({answer}: {value})"
+    def holds(self, p: Person) -> bool:
+        value = self.value(p)
+        return value is not None and (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
-
-class AnswerIn(Record):
-    """location, cause, symptoms or history: the person gave at least one of ``values``."""
-
-    __slots__ = ("answer", "values", "atoms")
-
-    def __init__(self, answer: str, values: frozenset[str]):
-        self.answer = answer
-        self.values = values
-        self.atoms = frozenset(f"{answer}:{value}" for value in values)
-
-    def holds(self, ctx: Context) -> bool:
-        return not self.atoms.isdisjoint(ctx.atoms)
-
-    def because(self, ctx: Context) -> list[str]:
-        given = getattr(ctx.answers, self.answer)  # one value (location, cause) or a tuple
-        values = (given,) if isinstance(given, str) else given or ()
-        return [_fact(self.answer, value) for value in values if value in self.values]
-
-
-class InRange(Record):
-    """duration (in days) / age: known and within inclusive bounds."""
-
-    __slots__ = ("answer", "low", "high")
-
-    def __init__(self, answer: str, low: int | None, high: int | None):
-        self.answer = answer
-        self.low = low
-        self.high = high
-
-    def _value(self, ctx: Context) -> int | None:
-        return ctx.answers.duration_days if self.answer == "duration" else ctx.answers.age
-
-    def holds(self, ctx: Context) -> bool:
-        value = self._value(ctx)
-        return (value is not None and (self.low is None or value >= self.low)
-                and (self.high is None or value <= self.high))
-
-    def because(self, ctx: Context) -> list[str]:
-        if not self.holds(ctx):
+    def because(self, p: Person) -> list[str]:
+        if not self.holds(p):
             return []
         if self.answer == "age":
-            return [f"age {ctx.answers.age} (age: {_bounds(self.low, self.high, '')})"]
-        return [f"pain for {describe_days(ctx.answers.duration_days or 0)} "
-                f"(duration: {_bounds(self.low, self.high, 'days')})"]
+            return [f"age {p.answers.age} (age: {bounds(self.low, self.high, '')})"]
+        return [f"pain for {describe_days(p.answers.duration_days or 0)} "
+                f"(duration: {bounds(self.low, self.high, 'days')})"]
 
-    def because_not(self, ctx: Context) -> str:
-        """Why the range does *not* hold: the answer is missing, or outside it."""
-        value = self._value(ctx)
+    def because_not(self, p: Person) -> str:
+        value = self.value(p)
         if value is None:
             return "you did not say how long it has lasted" if self.answer == "duration" else "you did not give your age"
         if self.answer == "age":
-            return f"age {value} (age: not {_bounds(self.low, self.high, '')})"
-        return f"pain for {describe_days(value)} (duration: not {_bounds(self.low, self.high, 'days')})"
+            return f"age {value} (age: not {bounds(self.low, self.high, '')})"
+        return f"pain for {describe_days(value)} (duration: not {bounds(self.low, self.high, 'days')})"
+
+    def parts(self) -> tuple[Expression, ...]:
+        return ()
 
 
-class BestCondition(Record):
-    __slots__ = ("ids",)
+class BestCondition(NamedTuple):
+    ids: frozenset[str]
 
-    def __init__(self, ids: frozenset[str]):
-        self.ids = ids
+    def holds(self, p: Person) -> bool:
+        return p.condition_id in self.ids
 
-    def holds(self, ctx: Context) -> bool:
-        return ctx.condition_id in self.ids
+    def because(self, p: Person) -> list[str]:
+        return [f"your answers may fit {p.condition_name} (condition: {p.condition_id})"] if self.holds(p) else []
 
-    def because(self, ctx: Context) -> list[str]:
-        return [f"your answers fit {ctx.condition_name} (condition: {ctx.condition_id})"] if self.holds(ctx) else []
+    def because_not(self, p: Person) -> str:
+        return f"your answers do not fit {' or '.join(sorted(self.ids))} (condition)"
+
+    def parts(self) -> tuple[Expression, ...]:
+        return ()
 
 
-class All(Record):
-    __slots__ = ("parts",)
+class All(NamedTuple):
+    items: tuple[Expression, ...]
 
-    def __init__(self, parts: tuple[Expression, ...]):
-        self.parts = parts
-
-    def holds(self, ctx: Context) -> bool:
-        for part in self.parts:
-            if not part.holds(ctx):
+    def holds(self, p: Person) -> bool:
+        for part in self.items:
+            if not part.holds(p):
                 return False
         return True
 
-    def because(self, ctx: Context) -> list[str]:
-        return _unique(fact for part in self.parts for fact in part.because(ctx)) if self.holds(ctx) else []
+    def because(self, p: Person) -> list[str]:
+        return _unique(fact for part in self.items for fact in part.because(p)) if self.holds(p) else []
+
+    def because_not(self, p: Person) -> str:
+        return "not all of: " + "; ".join(part.because_not(p) for part in self.items if not part.holds(p))
+
+    def parts(self) -> tuple[Expression, ...]:
+        return self.items
 
 
-class Any_(Record):
-    __slots__ = ("parts",)
+class Any_(NamedTuple):
+    items: tuple[Expression, ...]
 
-    def __init__(self, parts: tuple[Expression, ...]):
-        self.parts = parts
-
-    def holds(self, ctx: Context) -> bool:
-        for part in self.parts:
-            if part.holds(ctx):
+    def holds(self, p: Person) -> bool:
+        for part in self.items:
+            if part.holds(p):
                 return True
         return False
 
-    def because(self, ctx: Context) -> list[str]:
-        return _unique(fact for part in self.parts for fact in part.because(ctx))
+    def because(self, p: Person) -> list[str]:
+        return _unique(fact for part in self.items for fact in part.because(p))
+
+    def because_not(self, p: Person) -> str:
+        return "none of: " + "; ".join(part.because_not(p) for part in self.items)
+
+    def parts(self) -> tuple[Expression, ...]:
+        return self.items
 
 
-class Not(Record):
-    __slots__ = ("part", "wording")
+class Not(NamedTuple):
+    part: Expression
 
-    def __init__(self, part: Expression, wording: str):
-        self.part = part
-        self.wording = wording
+    def holds(self, p: Person) -> bool:
+        return not self.part.holds(p)
 
-    def holds(self, ctx: Context) -> bool:
-        return not self.part.holds(ctx)
+    def because(self, p: Person) -> list[str]:
+        return [self.part.because_not(p)] if self.holds(p) else []
 
-    def because(self, ctx: Context) -> list[str]:
-        if not self.holds(ctx):
-            return []
-        return [self.part.because_not(ctx)] if isinstance(self.part, InRange) else [self.wording]
+    def because_not(self, p: Person) -> str:
+        return _and(self.part.because(p))
+
+    def parts(self) -> tuple[Expression, ...]:
+        return (self.part,)
 
 
-def compile_expression(data: dict[str, Any]) -> Expression:
-    """Build an expression from its validated data (a mapping of keys that must all hold)."""
-    parts = [_compile_key(key, value) for key, value in data.items() if key != "weight"]
+Expression = Union[AnswerIn, InRange, BestCondition, All, Any_, Not]
+
+
+def walk(expression: Expression) -> Iterator[Expression]:
+    """The expression and every expression inside it, depth first."""
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.parts()))
+
+
+def atoms(expression: Expression) -> frozenset[str]:
+    """The answers an expression reads: 'symptoms:fever' for choices, 'age:*' for a range."""
+    found: set[str] = set()
+    for node in walk(expression):
+        if isinstance(node, AnswerIn):
+            found.update(f"{node.answer}:{value}" for value in node.values)
+        elif isinstance(node, InRange):
+            found.add(f"{node.answer}:*")
+    return frozenset(found)
+
+
+def negated_atoms(expression: Expression) -> frozenset[str]:
+    """The choice atoms an expression tests under an odd number of `not`s: their absence counts."""
+    found: set[str] = set()
+
+    def visit(node: Expression, negated: bool) -> None:
+        if isinstance(node, AnswerIn) and negated:
+            found.update(f"{node.answer}:{value}" for value in node.values)
+        for part in node.parts():
+            visit(part, negated != isinstance(node, Not))
+
+    visit(expression, False)
+    return frozenset(found)
+
+
+Label = Callable[[str, str], str]
+"""(answer, value) -> plain words for it."""
+
+KEY_ANSWER = {"location": "location", "cause": "cause", "symptom": "symptoms", "history": "history", "unsure": "unsure"}
+
+
+def compile_expression(data: Mapping[str, Any], label: Label) -> Expression:
+    """Build an expression from its checked data (a mapping of keys that must all hold)."""
+    parts = [_compile_key(key, value, label) for key, value in data.items() if key != "weight"]
     return parts[0] if len(parts) == 1 else All(tuple(parts))
 
 
-def _compile_key(key: str, value: Any) -> Expression:
-    if key in ("location", "cause", "symptom", "history"):
-        return AnswerIn("symptoms" if key == "symptom" else key, frozenset(value))
+def _compile_key(key: str, value: Any, label: Label) -> Expression:
+    if key in KEY_ANSWER:
+        answer = KEY_ANSWER[key]
+        values = tuple(value)
+        named = "symptoms" if answer == "unsure" else answer
+        facts = tuple((BITS[f"{answer}:{v}"], _fact(answer, v, label(named, v))) for v in values)
+        absent = f"you did not report {' or '.join(label(named, v) for v in values)} ({key}: {', '.join(values)})"
+        return AnswerIn(answer, values, sum(bit for bit, _ in facts), facts, absent)
     if key in ("duration", "age"):
         return InRange(key, value.get("min"), value.get("max"))
     if key == "condition":
         return BestCondition(frozenset(value))
     if key in ("all", "any"):
-        parts = tuple(compile_expression(item) for item in value)
+        parts = tuple(compile_expression(item, label) for item in value)
         return All(parts) if key == "all" else Any_(parts)
     if key == "not":
-        return Not(compile_expression(value), _negated(value))
+        return Not(compile_expression(value, label))
     raise ValueError(f"unknown expression key {key!r}")  # the schema rules this out
 
 
-def _negated(data: dict[str, Any]) -> str:
-    """'no shooting-pain or tingling (symptom)' for a plain list; otherwise 'not (...)'."""
-    if len(data) == 1:
-        (key, values), = data.items()
-        if key in ("symptom", "history", "location", "cause"):
-            return f"no {' or '.join(values)} ({key})"
-    return f"not ({describe(data)})"
+def _fact(answer: str, value: str, words: str) -> str:
+    if answer == "unsure":
+        return f"not sure about {words} (unsure: {value})"
+    return f"{words} ({answer}: {value})"
 
 
-def describe(data: dict[str, Any]) -> str:
+def describe(data: Mapping[str, Any]) -> str:
     """A requirement in words, e.g. {'history': ['fibromyalgia']} -> 'history: fibromyalgia'."""
     words = []
     for key, value in data.items():
         if key in ("duration", "age"):
-            words.append(f"{key}: {_bounds(value.get('min'), value.get('max'), 'days' if key == 'duration' else '')}")
+            words.append(f"{key}: {bounds(value.get('min'), value.get('max'), 'days' if key == 'duration' else '')}")
         elif key in ("all", "any"):
             words.append(f"{key} of ({'; '.join(describe(item) for item in value)})")
         elif key == "not":
@@ -206,7 +275,7 @@ def describe(data: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
-def _bounds(low: int | None, high: int | None, unit: str) -> str:
+def bounds(low: int | None, high: int | None, unit: str) -> str:
     """'at most 12 weeks' for durations (given in days), 'at least 65' for ages."""
     def say(value: int) -> str:
         return describe_days(value) if unit else str(value)
@@ -221,11 +290,17 @@ def _bounds(low: int | None, high: int | None, unit: str) -> str:
 
 def describe_days(days: int) -> str:
     """21 -> '3 weeks', 60 -> '2 months', 10 -> '10 days'."""
-    for size, unit in ((30, "month"), (7, "week"), (1, "day")):
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
         if days >= size and days % size == 0:
             count = days // size
             return f"{count} {unit}{'s' * (count != 1)}"
     return f"{days} days"
+
+
+def _and(items: list[str]) -> str:
+    if not items:
+        return "your answers"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _unique(items: Any) -> list[str]:

@@ -1,101 +1,169 @@
-"""Loading the knowledge: read, check, compile, cache.
+"""Loading the knowledge: read, check, compile, once.
 
-The hot path (a cached, unchanged knowledge folder) reads the files, hashes them and loads
-the checked data from a JSON cache: PyYAML and the schema are imported only when a file
-changed. A cache entry holds the very texts it was checked from and this program's version, and is
-used only when both match exactly, so a stale entry is never served.
+The bundled knowledge ships already checked (``bundled.json``, made by ``python -m
+backmassage.knowledge`` and proved equal to a full check of ``data/`` by the tests), so a
+start reads JSON, not YAML. It is used only while the SHA-256 of every file in ``data/``
+matches what it was made from; otherwise the folder is checked in full. A ``--kb`` folder is
+always checked in full. Nothing is written anywhere, and nothing is kept between loads.
+
+Compiling turns the checked data into immutable records: every expression becomes a test on
+the person's answer bits, and every output record (technique advice, avoid, red flag,
+source) is built here, so that a recommendation only tests, picks and joins.
 """
 
+from __future__ import annotations
+
+import hashlib
 import json
 import os
 import stat
-import sys
-import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from backmassage import __version__
+from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
-from backmassage.records import Record
-from backmassage.expressions import Expression, compile_expression, describe
+from backmassage.expressions import BITS, Expression, compile_expression, describe
+from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
+from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
-FILE_NAMES = ("manifest.yaml", "sources.yaml", "techniques.yaml", "conditions.yaml",
+FILE_NAMES = ("manifest.yaml", "sources.yaml", "answers.yaml", "techniques.yaml", "conditions.yaml",
               "red_flags.yaml", "contraindications.yaml")
-MAX_FILE_BYTES = 4 * 1024 * 1024  # 4 MiB: room for ~2,000 conditions; the bundled files are under 50 KiB
-CACHE_FORMAT = "2"
-MAX_CACHE_BYTES = 16 * 1024 * 1024
+OPTIONAL_FILES = ("cases.yaml",)
+MAX_FILE_BYTES = 4 * 1024 * 1024  # 4 MiB: room for ~2,000 conditions; the bundled files are under 100 KiB
+BUNDLED_CHECKED = Path(__file__).with_name("bundled.json")
 
 
-class Source(Record):
-    __slots__ = ("id", "title", "url")
+class Source(NamedTuple):
+    id: str
+    title: str
+    url: str | None
+    kind: str
+    original: str | None
+    ref: SourceRef
 
-    def __init__(self, id: str, title: str, url: str | None):
-        self.id, self.title, self.url = id, title, url
-
-
-class Technique(Record):
-    __slots__ = ("id", "name", "description", "pressure", "session_minutes", "frequency", "benefits", "sources")
-
-    def __init__(self, id: str, name: str, description: str, pressure: tuple[str, ...], session_minutes: int,
-                 frequency: str, benefits: tuple[str, ...], sources: tuple[str, ...]):
-        self.id, self.name, self.description = id, name, description
-        self.pressure, self.session_minutes, self.frequency = pressure, session_minutes, frequency
-        self.benefits, self.sources = benefits, sources
+    @property
+    def strength(self) -> int:
+        return SOURCE_KINDS.index(self.kind)
 
 
-class TechniqueChoice(Record):
-    """A technique as one condition ranks it, with why it helps there."""
+class Claim(NamedTuple):
+    """A sentence the knowledge says, its sources, and the answers it is limited to."""
 
-    __slots__ = ("id", "why")
-
-    def __init__(self, id: str, why: str):
-        self.id, self.why = id, why
-
-
-class Evidence(Record):
-    __slots__ = ("expression", "weight")
-
-    def __init__(self, expression: Expression, weight: float):
-        self.expression, self.weight = expression, weight
+    text: str
+    sources: tuple[str, ...]
+    when: Expression | None
 
 
-class Condition(Record):
-    __slots__ = ("id", "name", "description", "requires", "evidence", "techniques", "cautions", "sources")
+class Technique(NamedTuple):
+    id: str
+    name: str
+    description: str
+    pressure: tuple[str, ...]
+    benefits: tuple[Claim, ...]
+    sources: tuple[str, ...]
 
-    def __init__(self, id: str, name: str, description: str, requires: Expression | None,
-                 evidence: tuple[Evidence, ...], techniques: tuple[TechniqueChoice, ...],
-                 cautions: tuple[str, ...], sources: tuple[str, ...]):
-        self.id, self.name, self.description, self.requires = id, name, description, requires
-        self.evidence, self.techniques, self.cautions, self.sources = evidence, techniques, cautions, sources
+    @property
+    def conditional(self) -> bool:
+        """Whether some benefit holds only for some answers."""
+        return any(benefit.when is not None for benefit in self.benefits)
 
 
-class Rule(Record):
+class Dose(NamedTuple):
+    when: Expression | None
+    session_minutes: int | None
+    frequency: str | None
+    sources: tuple[str, ...]
+
+
+class Choice(NamedTuple):
+    """A technique as one condition offers it: why (the first claim whose ``when`` holds), and the
+    advice record made for each why and each dose of the condition (the last: no dose)."""
+
+    id: str
+    whys: tuple[Claim, ...]
+    advice: tuple[tuple[TechniqueAdvice, ...], ...]  # [why index][dose index]
+
+
+class Evidence(NamedTuple):
+    expression: Expression
+    weight: float
+
+
+class Condition(NamedTuple):
+    id: str
+    name: str
+    description: str
+    requires: Expression | None
+    evidence: tuple[Evidence, ...]
+    total_weight: float
+    choices: tuple[Choice, ...]
+    doses: tuple[Dose, ...]
+    cautions: tuple[Claim, ...]
+    self_care: tuple[Claim, ...]
+    sources: tuple[str, ...]
+
+
+class Rule(NamedTuple):
     """A red flag or a contraindication: when it holds, it sets triage, removes techniques, warns."""
 
-    __slots__ = ("id", "name", "when", "sources", "triage", "advice", "avoid", "reason", "caution",
-                 "is_red_flag", "when_text")
+    id: str
+    name: str
+    when: Expression
+    sources: tuple[str, ...]
+    triage: str | None
+    advice: str | None
+    avoid: tuple[str, ...]
+    reason: str | None
+    caution: str | None
+    is_red_flag: bool
+    when_text: str  # the rule's condition in words, for people auditing it
+    avoid_records: tuple[Avoid, ...]
+    record: RedFlag | None
 
-    def __init__(self, id: str, name: str, when: Expression, sources: tuple[str, ...], triage: str | None = None,
-                 advice: str | None = None, avoid: tuple[str, ...] = (), reason: str | None = None,
-                 caution: str | None = None, is_red_flag: bool = False, when_text: str = ""):
-        self.id, self.name, self.when, self.sources = id, name, when, sources
-        self.triage, self.advice, self.avoid, self.reason = triage, advice, avoid, reason
-        self.caution, self.is_red_flag = caution, is_red_flag
-        self.when_text = when_text  # the rule's condition in words, for people auditing it
+
+class WarningSign(NamedTuple):
+    value: str
+    question: str
+    why: str
+    asked_when: Expression | None
+
+
+class Vocabulary(NamedTuple):
+    """The knowledge's words for the answers of SPEC section 1."""
+
+    labels: Mapping[str, Mapping[str, str]]  # answer -> value -> label
+    synonyms: Mapping[str, Mapping[str, tuple[str, ...]]]
+    questions: Mapping[str, tuple[str, str]]  # answer -> (question, why it is asked)
+    warning_signs: Mapping[str, WarningSign]  # in SPEC order
+    words: Words
+
+    def label(self, answer: str, value: str) -> str:
+        return self.labels[answer][value]
 
 
 class Knowledge(NamedTuple):
     version: str
     name: str
+    fingerprint: str
     min_score: float
-    fallback_techniques: tuple[TechniqueChoice, ...]
-    sources: dict[str, Source]
-    techniques: dict[str, Technique]
+    fallback: tuple[Choice, ...]
+    sources: Mapping[str, Source]
+    techniques: Mapping[str, Technique]
     conditions: tuple[Condition, ...]
     red_flags: tuple[Rule, ...]
     contraindications: tuple[Rule, ...]
+    vocabulary: Vocabulary
+    implied: Mapping[str, int]  # atom -> bits it implies ("cause:major-accident" -> cause:accident)
+    cases: tuple[Mapping[str, Any], ...]
     folder: str
 
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.red_flags + self.contraindications
+
+
+# --- loading ---------------------------------------------------------------------------------
 
 def bundled_folder() -> Path:
     folder = Path(__file__).with_name("data")  # the usual install: a plain folder, found without importlib
@@ -107,30 +175,58 @@ def bundled_folder() -> Path:
 
 
 def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
-    """Load and check a knowledge folder laid out like ``data/`` (the bundled one by default).
+    """Load, check and compile a knowledge folder laid out like ``data/`` (the bundled one by default).
 
     Raises ``KnowledgeError`` listing every problem when the folder is not valid, or when it
-    drops or weakens a red flag of the bundled knowledge (docs/knowledge.md, Safety floor).
+    drops or weakens a safety rule of the bundled knowledge (docs/knowledge.md, Safety floor).
     """
     folder = Path(path) if path is not None else bundled_folder()
-    bundled = path is None or _is_bundled(folder)
-    data, cached = _checked_data(folder, bundled)
-    if cached:
-        try:
-            return build(data, str(folder))
-        except Exception:  # noqa: BLE001 - a cache entry of the right texts but a damaged body
-            data, _ = _checked_data(folder, bundled, use_cache=False)
+    if path is None or _is_bundled(folder):
+        return build(bundled_data(), str(folder))
+    data = check_folder(folder)
     return build(data, str(folder))
 
 
-def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str]]:
-    """Check a folder in full, never trusting the cache: the checked data and every problem,
-    each ``FOLDER/file:line: path: message``. Used by ``backmassage kb validate``."""
+def bundled_data() -> dict[str, Any]:
+    """The checked data of the bundled folder: from bundled.json while it matches ``data/``."""
+    contents = read_folder(bundled_folder())
     try:
-        data, _ = _checked_data(folder, _is_bundled(folder), use_cache=False)
+        shipped = json.loads(BUNDLED_CHECKED.read_bytes())
+        if shipped.get("files") == file_hashes(contents):
+            return shipped["data"]  # type: ignore[no-any-return]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return check_contents(bundled_folder(), contents, floor=None)
+
+
+def check_folder(folder: Path) -> dict[str, Any]:
+    """Check a custom folder in full, against the safety floor of the bundled knowledge."""
+    return check_contents(folder, read_folder(folder), floor=bundled_data())
+
+
+def check_contents(folder: Path, contents: dict[str, str], floor: dict[str, Any] | None) -> dict[str, Any]:
+    from backmassage import schema  # imports PyYAML: only when a folder is checked
+
+    data, problems = schema.check_files(contents, floor)
+    if not problems:
+        problems = schema.check_compiled(build(data, str(folder)), floor)
+    if problems:
+        raise KnowledgeError(_in_folder(folder, problems))
+    return data
+
+
+def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Check a folder in full: the checked data, every problem and every warning, each
+    ``FOLDER/file:line: path: message``. Used by ``backmassage kb validate``."""
+    from backmassage import schema
+
+    try:
+        bundled = _is_bundled(folder)
+        contents = read_folder(folder)
+        data = check_contents(folder, contents, floor=None if bundled else bundled_data())
     except KnowledgeError as error:
-        return {}, error.problems
-    return data, []
+        return {}, error.problems, []
+    return data, [], _in_folder(folder, schema.warnings(build(data, str(folder))))
 
 
 def _is_bundled(folder: Path) -> bool:
@@ -140,70 +236,32 @@ def _is_bundled(folder: Path) -> bool:
         return False
 
 
-_FLOOR_TEXT = "bundled red_flags.yaml"  # part of a custom folder's cache identity
-
-
-def _checked_data(folder: Path, bundled: bool, use_cache: bool = True) -> tuple[dict[str, Any], bool]:
-    """The checked data of a folder, and whether it came from the cache.
-
-    A custom folder is checked against the red flags of the bundled one, so the bundled
-    red_flags.yaml is part of what its cache entry must match.
-    """
-    contents = read_folder(folder)
-    texts = contents if bundled else dict(contents, **{_FLOOR_TEXT: _bundled_red_flags_text()})
-    key = _cache_key(folder, contents)
-    data = _read_cache(key, texts) if use_cache else None
-    if data is not None:
-        return data, True
-    from backmassage import schema  # imports PyYAML: only when the cache cannot serve
-
-    floor = None if bundled else _floor()
-    data, problems = schema.check_files(contents, floor)
-    if problems:
-        raise KnowledgeError(_in_folder(folder, problems))
-    _write_cache(key, texts, data)
-    return data, False
-
-
-def _bundled_red_flags_text() -> str:
-    try:
-        return _read_text(bundled_folder() / "red_flags.yaml")
-    except (OSError, ValueError):
-        return ""  # reported when the floor is computed
-
-
-def _floor() -> list[dict[str, Any]]:
-    from backmassage import schema
-
-    try:
-        data, cached = _checked_data(bundled_folder(), True)
-        try:
-            return schema.floor_rules(data)
-        except (KeyError, TypeError, AttributeError):  # a damaged cache entry
-            if not cached:
-                raise
-        data, _ = _checked_data(bundled_folder(), True, use_cache=False)
-        return schema.floor_rules(data)
-    except KnowledgeError:
-        raise KnowledgeError(["the bundled knowledge is not valid, so the red flags every knowledge folder must "
-                              "keep are unknown: run 'backmassage kb validate' to see why"]) from None
-
-
 def _in_folder(folder: Path, problems: list[str]) -> list[str]:
     return [f"{folder}{os.sep}{problem}" for problem in problems]
 
 
+def file_hashes(contents: Mapping[str, str]) -> dict[str, str]:
+    return {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in sorted(contents.items())}
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the checked content: the same for the same knowledge on any machine."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def read_folder(folder: Path) -> dict[str, str]:
-    """The text of each knowledge file; refuses what is missing, too big, not a file, or not UTF-8."""
+    """The text of each knowledge file; refuses what is missing, too big, a link, not a file, or not UTF-8."""
     if not folder.is_dir():
         why = "not a folder" if folder.exists() else "no such folder"
         raise KnowledgeError([f"{folder}: not a knowledge folder ({why})"])
     contents, problems = {}, []
-    for name in FILE_NAMES:
+    for name in FILE_NAMES + OPTIONAL_FILES:
         try:
             contents[name] = _read_text(folder / name)
         except FileNotFoundError:
-            problems.append(f"{name}: missing: a knowledge folder holds all of {', '.join(FILE_NAMES)}")
+            if name not in OPTIONAL_FILES:
+                problems.append(f"{name}: missing: a knowledge folder holds all of {', '.join(FILE_NAMES)}")
         except OSError as error:
             problems.append(f"{name}: cannot be read: {error.strerror or error}")
         except ValueError as error:
@@ -213,18 +271,20 @@ def read_folder(folder: Path) -> dict[str, str]:
     return contents
 
 
-def _read_bytes(path: Path, limit: int, owned: bool = False) -> bytes:
-    """At most ``limit + 1`` bytes of a regular file. Opening never blocks: O_NONBLOCK keeps a
-    FIFO without a writer from hanging, and a FIFO or device is refused before any read.
-    ``owned``: the file must belong to this user (a cache entry nobody else could have planted)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                 | getattr(os, "O_BINARY", 0))
+def _read_bytes(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file that is not a link. Opening never blocks:
+    O_NONBLOCK keeps a FIFO without a writer from hanging, and a FIFO or device is refused
+    before any read; O_NOFOLLOW refuses a link, so no file outside the folder is ever read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        if path.is_symlink():
+            raise ValueError("a link to another file: a knowledge file must be a plain file in the folder") from None
+        raise error
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ValueError("not a regular file (a folder, device or pipe): a knowledge file must be a plain file")
-        if owned and hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
-            raise ValueError("not written by this user")
         with open(fd, "rb", closefd=False) as file:
             return file.read(limit + 1)
     finally:
@@ -247,124 +307,129 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"{line}: not UTF-8 text (byte {raw[error.start]:#04x}): save the file as UTF-8") from None
 
 
-def build(data: dict[str, Any], folder: str) -> Knowledge:
-    """Turn checked data into the engine's immutable knowledge."""
-    manifest = data["manifest.yaml"]
+# --- compiling -------------------------------------------------------------------------------
 
-    def choices(items: list[dict[str, str]]) -> tuple[TechniqueChoice, ...]:
-        return tuple(TechniqueChoice(item["id"], item["why"]) for item in items)
+def build(data: Mapping[str, Any], folder: str) -> Knowledge:
+    """Turn checked data into the engine's immutable, compiled knowledge."""
+    vocabulary = _vocabulary(data["answers.yaml"]["answers"])
+    label = vocabulary.label
 
-    def rule(item: dict[str, Any], is_red_flag: bool) -> Rule:
-        return Rule(id=item["id"], name=item["name"], when=compile_expression(item["when"]),
+    def expression(item: Mapping[str, Any] | None) -> Expression | None:
+        return compile_expression(item, label) if item is not None else None
+
+    def claim(item: Mapping[str, Any], parent: tuple[str, ...]) -> Claim:
+        return Claim(item["text"], tuple(item.get("sources", parent)), expression(item.get("when")))
+
+    sources = {s["id"]: Source(s["id"], s["title"], s["url"], s["kind"], s.get("original"),
+                               SourceRef(s["id"], s["title"], s["url"], s["kind"]))
+               for s in data["sources.yaml"]["sources"]}
+    techniques = {t["id"]: Technique(t["id"], t["name"], t["description"], tuple(t["pressure"]),
+                                     tuple(claim(b, tuple(t["sources"])) for b in t["benefits"]), tuple(t["sources"]))
+                  for t in data["techniques.yaml"]["techniques"]}
+
+    def choices(items: list[Mapping[str, Any]], parent: tuple[str, ...], doses: tuple[Dose, ...]) -> tuple[Choice, ...]:
+        made = []
+        for item in items:
+            technique = techniques[item["id"]]
+            whys = tuple(claim(why, tuple(item.get("sources", parent))) for why in item["why"])
+            made.append(Choice(technique.id, whys, tuple(
+                tuple(_advice(technique, why.text, dose) for dose in doses + (None,)) for why in whys)))
+        return tuple(made)
+
+    def condition(c: Mapping[str, Any]) -> Condition:
+        parent = tuple(c["sources"])
+        doses = tuple(Dose(expression(d.get("when")), d.get("session_minutes"), d.get("frequency"),
+                           tuple(d["sources"])) for d in c.get("dose", ()))
+        evidence = tuple(Evidence(compile_expression(e, label), float(e["weight"])) for e in c["evidence"])
+        return Condition(
+            id=c["id"], name=c["name"], description=c["description"], requires=expression(c.get("requires")),
+            evidence=evidence, total_weight=sum(e.weight for e in evidence),
+            choices=choices(c["techniques"], parent, doses), doses=doses,
+            cautions=tuple(claim(x, parent) for x in c.get("cautions", ())),
+            self_care=tuple(claim(x, parent) for x in c.get("self_care", ())), sources=parent)
+
+    def rule(item: Mapping[str, Any], is_red_flag: bool) -> Rule:
+        avoid = tuple(tid for tid in techniques if tid in item.get("avoid", ()))  # in technique order
+        reason = item.get("reason") or ""
+        return Rule(id=item["id"], name=item["name"], when=compile_expression(item["when"], label),
                     sources=tuple(item["sources"]), triage=item.get("triage"), advice=item.get("advice"),
-                    avoid=tuple(item.get("avoid", ())), reason=item.get("reason"),
-                    caution=item.get("caution"), is_red_flag=is_red_flag,
-                    when_text=describe(item["when"]))
+                    avoid=avoid, reason=item.get("reason"), caution=item.get("caution"), is_red_flag=is_red_flag,
+                    when_text=describe(item["when"]),
+                    avoid_records=tuple(Avoid(tid, techniques[tid].name, reason) for tid in avoid),
+                    record=RedFlag(item["id"], item["name"], item["advice"], item["triage"]) if is_red_flag else None)
 
+    manifest = data["manifest.yaml"]
     return Knowledge(
         version=str(manifest["knowledge_version"]),
         name=manifest["name"],
+        fingerprint=fingerprint(data),
         min_score=float(manifest["min_score"]),
-        fallback_techniques=choices(manifest["fallback_techniques"]),
-        sources={s["id"]: Source(s["id"], s["title"], s["url"]) for s in data["sources.yaml"]["sources"]},
-        techniques={t["id"]: Technique(
-            id=t["id"], name=t["name"], description=t["description"], pressure=tuple(t["pressure"]),
-            session_minutes=int(t["session_minutes"]), frequency=t["frequency"],
-            benefits=tuple(t["benefits"]), sources=tuple(t["sources"]),
-        ) for t in data["techniques.yaml"]["techniques"]},
-        conditions=tuple(Condition(
-            id=c["id"], name=c["name"], description=c["description"],
-            requires=compile_expression(c["requires"]) if "requires" in c else None,
-            evidence=tuple(Evidence(compile_expression(e), float(e["weight"])) for e in c["evidence"]),
-            techniques=choices(c["techniques"]), cautions=tuple(c.get("cautions", ())),
-            sources=tuple(c["sources"]),
-        ) for c in data["conditions.yaml"]["conditions"]),
+        fallback=choices(manifest["fallback_techniques"], (), ()),
+        sources=sources,
+        techniques=techniques,
+        conditions=tuple(condition(c) for c in data["conditions.yaml"]["conditions"]),
         red_flags=tuple(rule(r, True) for r in data["red_flags.yaml"]["red_flags"]),
         contraindications=tuple(rule(r, False) for r in data["contraindications.yaml"]["contraindications"]),
+        vocabulary=vocabulary,
+        implied=_implied(data["answers.yaml"]["answers"]),
+        cases=tuple(data.get("cases.yaml", {}).get("cases", ())),
         folder=folder,
     )
 
 
-# --- the cache ----------------------------------------------------------------------------
-
-def cache_dir() -> Path | None:
-    """Where the platform keeps caches (BACKMASSAGE_CACHE_DIR overrides; empty turns caching off).
-
-    None, so no cache, when no absolute place is known (HOME unset, say): never the current folder.
-    """
-    override = os.environ.get("BACKMASSAGE_CACHE_DIR")
-    if override is not None:
-        return Path(override) if override else None
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "backmassage" / "Cache" if base and os.path.isabs(base) else None
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg) and sys.platform != "darwin":
-        return Path(xdg) / "backmassage"
-    if not os.path.isabs(os.environ.get("HOME", "/")):
-        return None  # HOME set but empty or relative: Python would make it "/" or the current folder
-    try:
-        home = Path.home()  # HOME, else the user database
-    except (RuntimeError, KeyError, OSError):
-        return None
-    if not home.is_absolute():
-        return None
-    return home / "Library" / "Caches" / "backmassage" if sys.platform == "darwin" else home / ".cache" / "backmassage"
+def _advice(technique: Technique, why: str, dose: Dose | None) -> TechniqueAdvice:
+    """The advice record; its benefits are those that hold for everyone (``Technique.benefits_for``
+    adds the conditional ones for a person)."""
+    return TechniqueAdvice(
+        id=technique.id, name=technique.name, why=why,
+        benefits=tuple(b.text for b in technique.benefits if b.when is None),
+        pressure=technique.pressure, session_minutes=dose.session_minutes if dose else None,
+        frequency=dose.frequency if dose else None, description=technique.description)
 
 
-def _cache_key(folder: Path, contents: dict[str, str]) -> str:
-    """Names the cache entry; the entry itself holds the texts it was built from, compared in full."""
-    key = zlib.crc32(f"{CACHE_FORMAT}\0{__version__}\0{folder.resolve()}".encode())
-    for name in FILE_NAMES:
-        key = zlib.crc32(contents[name].encode("utf-8"), key)
-    return f"{key:08x}"
+def _vocabulary(answers: Mapping[str, Any]) -> Vocabulary:
+    labels: dict[str, dict[str, str]] = {}
+    synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
+    lookup: dict[str, dict[str, str]] = {}
+    for answer, values in CHOICES.items():
+        given = answers[answer]["values"]
+        labels[answer] = {value: given[value]["label"] for value in values}
+        synonyms[answer] = {value: tuple(given[value].get("synonyms", ())) for value in values}
+        table: dict[str, str] = {}
+        for value in values:
+            for word in (value, labels[answer][value], *synonyms[answer][value]):
+                table.setdefault(normalise(word), value)
+        lookup[answer] = table
+    label = lambda answer, value: labels[answer][value]  # noqa: E731
+    warning_signs = {}
+    for value, entry in answers["symptoms"]["values"].items():
+        sign = entry.get("warning_sign")
+        if sign:
+            asked = sign.get("asked_when")
+            warning_signs[value] = WarningSign(value, sign["question"], sign["why"],
+                                               compile_expression(asked, label) if asked else None)
+    questions = {answer: (entry["question"], entry["why"]) for answer, entry in answers.items()}
+    ordered = {value: warning_signs[value] for value in CHOICES["symptoms"] if value in warning_signs}
+    return Vocabulary(labels, synonyms, questions, ordered, Words(lookup))
 
 
-def _program_id() -> str:
-    """This program's version, and the size and time of the files that decide what is valid,
-    so that a checker changed without a new version (while developing) never trusts an old entry."""
-    here = Path(__file__).parent
-    parts = [__version__, CACHE_FORMAT]
-    for name in ("schema.py", "vocabulary.py", "answers.py"):
-        try:
-            info = os.stat(here / name)
-            parts.append(f"{info.st_size}.{info.st_mtime_ns}")
-        except OSError:
-            parts.append("-")
-    return ":".join(parts)
+def _implied(answers: Mapping[str, Any]) -> dict[str, int]:
+    implied = {}
+    for answer in CHOICES:
+        for value, entry in answers[answer]["values"].items():
+            extra = sum(BITS[f"{answer}:{other}"] for other in entry.get("implies", ()))
+            if extra:
+                implied[f"{answer}:{value}"] = extra
+    return implied
 
 
-def _read_cache(key: str, contents: dict[str, str]) -> dict[str, Any] | None:
-    """The cached data for exactly these texts, or None; a missing, damaged, foreign or stale
-    entry only costs a full check."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        raw = _read_bytes(folder / f"knowledge-{key}.json", MAX_CACHE_BYTES, owned=True)
-        cached = json.loads(raw)
-        fresh = cached["version"] == _program_id() and cached["format"] == CACHE_FORMAT and cached["texts"] == contents
-        return cached["data"] if fresh and isinstance(cached["data"], dict) else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None
+def write_bundled() -> None:
+    """Check ``data/`` in full and write ``bundled.json`` (run: python -m backmassage.knowledge)."""
+    contents = read_folder(bundled_folder())
+    data = check_contents(bundled_folder(), contents, floor=None)
+    text = json.dumps({"files": file_hashes(contents), "data": data}, ensure_ascii=False, sort_keys=True, indent=0)
+    BUNDLED_CHECKED.write_text(text + "\n", encoding="utf-8")
 
 
-def _write_cache(key: str, contents: dict[str, str], data: dict[str, Any]) -> None:
-    """Best effort and atomic: a cache that cannot be written only costs speed."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".knowledge-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump({"version": _program_id(), "format": CACHE_FORMAT, "texts": contents, "data": data}, file, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temp, folder / f"knowledge-{key}.json")
-        except BaseException:
-            os.unlink(temp)
-            raise
-    except OSError:
-        pass
+if __name__ == "__main__":
+    write_bundled()

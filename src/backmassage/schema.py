@@ -27,9 +27,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # no stubs in the runtime dependencies
 
-from backmassage.answers import DURATION_HINT, parse_duration
+from backmassage.answers import DURATION_HINT, normalise, parse_duration
 from backmassage.errors import InvalidAnswer, suggest
-from backmassage.vocabulary import CHOICES, TRIAGE_LEVELS, severity
+from backmassage.vocabulary import (CHOICES, LIST_ANSWERS, SOURCE_KINDS, TRIAGE_LEVELS, WARNING_SIGNS, WEAK_KINDS,
+                                    severity)
 
 INVALID: Any = object()
 MAX_DEPTH = 40  # the bundled files nest 8 deep at most
@@ -38,8 +39,8 @@ MAX_NODES = 400_000  # values in one file: ~2,000 detailed conditions; the bundl
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + name for name in ("str", "int", "float", "bool", "null"))
 SEQ, MAP = _TAG + "seq", _TAG + "map"
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https?://[^\s]+$")
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: "swedish\n" is no id
+_URL = re.compile(r"https?://[^\s]+")
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 _resolver = yaml.resolver.Resolver()
 
@@ -164,6 +165,17 @@ class Reference:
 
 
 @dataclass
+class ClaimSeen:
+    """A clinical claim met while checking, to be weighed once every source's kind is known."""
+
+    file: str
+    line: int
+    path: str
+    sources: list[str] | None  # its own, or None: those of the item it belongs to
+    item: tuple[str, str] | None
+
+
+@dataclass
 class Checker:
     """Collects the problems, references and named items found in one file."""
 
@@ -172,6 +184,8 @@ class Checker:
     problems: list[tuple[str, int, str]] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     items: dict[tuple[str, str], tuple[yaml.Node, Any]] = field(default_factory=dict)
+    claims: list[ClaimSeen] = field(default_factory=list)
+    current: tuple[str, str] | None = None  # the named item (kind, id) being checked
 
     def problem(self, node: yaml.Node, path: list[str], message: str) -> Any:
         self.problems.append((self.file, node.start_mark.line + 1, _where(path) + message))
@@ -234,10 +248,12 @@ def _plain_text(node: yaml.Node, path: list[str], ck: Checker, what: str) -> Any
 
 
 def _bad_character(text: str) -> str | None:
+    """Control, format (zero-width, direction marks) and line-breaking characters: they could
+    change what a terminal shows, or start a line of their own inside a warning."""
     for char in text:
-        if char in "\n\t":
+        if char == " ":
             continue
-        if unicodedata.category(char) == "Cc" or char in _BIDI:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") or char in _BIDI:
             return f"U+{ord(char):04X}"
     return None
 
@@ -259,8 +275,9 @@ class Text(Schema):
             return ck.problem(node, path, "expected text, found an empty string")
         bad = _bad_character(value)
         if bad:
-            return ck.problem(node, path, f"the control character {bad} is not allowed in text")
-        if self.url and not _URL.match(value):
+            return ck.problem(node, path, f"the character {bad} (a control, invisible or line-breaking character) "
+                                          "is not allowed in text")
+        if self.url and not _URL.fullmatch(value):
             return ck.problem(node, path, f"{_show(value)} is not a web address: it must start with https:// or http://")
         return value
 
@@ -320,12 +337,12 @@ class Id(Schema):
 
     def convert(self, node, path, ck):
         value = _plain_text(node, path, ck, "an id")
-        if value is not INVALID and not _ID.match(value):
+        if value is not INVALID and not _ID.fullmatch(value):
             return ck.problem(node, path, f"{_show(value)} is not a valid id: use lowercase words joined by hyphens")
         return value
 
     def json_schema(self):
-        return {"type": "string", "pattern": _ID.pattern, "description": self.description}
+        return {"type": "string", "pattern": f"^{_ID.pattern}$", "description": self.description}
 
 
 @dataclass
@@ -341,7 +358,7 @@ class Ref(Schema):
         return value
 
     def json_schema(self):
-        return {"type": "string", "pattern": _ID.pattern, "description": f"the id of a {self.kind}"}
+        return {"type": "string", "pattern": f"^{_ID.pattern}$", "description": f"the id of a {self.kind}"}
 
 
 @dataclass
@@ -404,7 +421,11 @@ class ListOf(Schema):
         items, seen, ok = [], {}, True
         for index, child in enumerate(node.value):
             item_path = self._item_path(path, index, child)
+            outer = ck.current
+            if isinstance(self.item, Record) and self.item.kind:
+                ck.current = (self.item.kind, _mapping_id(child) or f"#{index + 1}")
             value = self.item.check(child, item_path, ck)
+            ck.current = outer
             ok = ok and value is not INVALID
             items.append(value)
             kind = self.item.kind if isinstance(self.item, Record) else None
@@ -552,8 +573,10 @@ class Bounds(Schema):
                 "description": "inclusive bounds: min, max or both"}
 
 
-_ANSWER_KEYS = {"location": "location", "cause": "cause", "symptom": "symptoms", "history": "history"}
-_SINGULAR = {"symptoms": "symptom"}
+_ANSWER_KEYS = {"location": "location", "cause": "cause", "symptom": "symptoms", "history": "history",
+                "unsure": "unsure"}
+_SINGULAR = {"symptoms": "symptom", "unsure": "warning sign"}
+_VALUES = {**CHOICES, "unsure": WARNING_SIGNS}
 
 
 @dataclass
@@ -565,7 +588,7 @@ class Expr(Schema):
 
     def keys(self) -> dict[str, Schema]:
         keys: dict[str, Schema] = {
-            key: ListOf(Choice(tuple(CHOICES[answer]), _SINGULAR.get(answer, answer)), min_items=1,
+            key: ListOf(Choice(tuple(_VALUES[answer]), _SINGULAR.get(answer, answer)), min_items=1,
                         one_or_many=True, unique=True)
             for key, answer in _ANSWER_KEYS.items()
         }
@@ -605,15 +628,78 @@ class Expr(Schema):
 
 # --- the files -------------------------------------------------------------------------
 
+@dataclass
+class Flag(Schema):
+    """true or false."""
+
+    def convert(self, node, path, ck):
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL and node.value in ("true", "false"):
+            return node.value == "true"
+        return ck.problem(node, path, f"expected true or false, found {_kind(node)}")
+
+    def json_schema(self):
+        return {"type": "boolean"}
+
+
 SOURCES = Field(ListOf(Ref("source"), min_items=1, unique=True, description="ids from sources.yaml"))
-TECHNIQUE_CHOICE = Record({
+
+
+@dataclass
+class Claim(Schema):
+    """A clinical claim: text resting on its parent's sources, or {text, sources, when}."""
+
+    conditional: bool = True  # may take `when`
+    description: str = ""
+
+    def _record(self) -> Record:
+        fields = {"text": Field(Text()), "sources": Field(SOURCES.schema, required=False)}
+        if self.conditional:
+            fields["when"] = Field(Expr(), required=False)
+        return Record(fields)
+
+    def convert(self, node, path, ck):
+        if isinstance(node, yaml.MappingNode):
+            value = self._record().check(node, path, ck)
+        else:
+            text = Text().check(node, path, ck)
+            value = INVALID if text is INVALID else {"text": text}
+        if value is not INVALID:
+            ck.claims.append(ClaimSeen(ck.file, node.start_mark.line + 1, _where(path), value.get("sources"),
+                                       ck.current))
+        return value
+
+    def json_schema(self):
+        return _described({"anyOf": [Text().json_schema(), self._record().json_schema()]}, self.description)
+
+
+CLAIMS = ListOf(Claim())
+
+
+@dataclass
+class _ChoiceRecord(Record):
+    """A technique choice: its ``sources``, when given, are those of its ``why`` claims."""
+
+    def convert(self, node, path, ck):
+        seen = len(ck.claims)
+        value = super().convert(node, path, ck)
+        if value is not INVALID and "sources" in value:
+            for claim in ck.claims[seen:]:
+                if claim.sources is None:
+                    claim.sources = value["sources"]
+        return value
+
+
+TECHNIQUE_CHOICE = _ChoiceRecord({
     "id": Field(Ref("technique")),
-    "why": Field(Text("why this technique helps here, in plain words")),
+    "why": Field(ListOf(Claim(description="why this technique helps here, in plain words"), min_items=1,
+                        one_or_many=True, description="the first claim whose `when` holds is shown; "
+                                                      "when none holds, the technique is not offered")),
+    "sources": Field(SOURCES.schema, required=False),
 })
 TECHNIQUE_CHOICES = ListOf(TECHNIQUE_CHOICE, min_items=1, unique=True, description="best first")
 
 MANIFEST = Record({
-    "knowledge_version": Field(Text("shown in --version and in every answer; quote it: \"2026.11.0\"")),
+    "knowledge_version": Field(Text("shown in --version and in every answer; quote it: \"2026.12.0\"")),
     "name": Field(Text("the name of this knowledge")),
     "min_score": Field(Number(0, 1, description="a condition scoring below this is not named")),
     "fallback_techniques": Field(TECHNIQUE_CHOICES),
@@ -623,6 +709,8 @@ SOURCE = Record({
     "id": Field(Id()),
     "title": Field(Text("authors, year, title, journal or publisher")),
     "url": Field(Text("a web address, or null when there is none", nullable=True, url=True)),
+    "kind": Field(Choice(SOURCE_KINDS, "kind of source")),
+    "original": Field(Text("the original's citation, when url is a copy"), required=False),
 }, kind="source")
 
 TECHNIQUE = Record({
@@ -631,11 +719,27 @@ TECHNIQUE = Record({
     "description": Field(Text("what the therapist does, in plain words")),
     "pressure": Field(ListOf(Choice(tuple(CHOICES["pressure"]), "pressure"), min_items=1, one_or_many=True,
                              unique=True, description="the pressures it uses")),
-    "session_minutes": Field(Number(5, 240, integer=True, description="a typical session, in whole minutes")),
-    "frequency": Field(Text("how often, in plain words")),
-    "benefits": Field(ListOf(Text(), min_items=1)),
+    "benefits": Field(ListOf(Claim(), min_items=1)),
     "sources": SOURCES,
 }, kind="technique")
+
+DOSE = Record({
+    "when": Field(Expr(), required=False),
+    "session_minutes": Field(Number(5, 240, integer=True, description="whole minutes, or null"), required=True),
+    "frequency": Field(Text("how often and for how long, in plain words, or null", nullable=True)),
+    "sources": SOURCES,
+}, description="the first dose whose `when` holds is the answer's one dose")
+
+
+class _NullableNumber(Number):
+    def convert(self, node, path, ck):
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+            return None
+        value = super().convert(node, path, ck)
+        return int(value) if value is not INVALID else value
+
+
+DOSE.fields["session_minutes"] = Field(_NullableNumber(5, 240, integer=True, description="whole minutes, or null"))
 
 CONDITION = Record({
     "id": Field(Id()),
@@ -644,70 +748,123 @@ CONDITION = Record({
     "requires": Field(Expr(), required=False),
     "evidence": Field(ListOf(Expr(weighted=True), min_items=1, description="weighted evidence")),
     "techniques": Field(TECHNIQUE_CHOICES),
-    "cautions": Field(ListOf(Text()), required=False),
+    "dose": Field(ListOf(DOSE), required=False),
+    "cautions": Field(CLAIMS, required=False),
+    "self_care": Field(CLAIMS, required=False),
     "sources": SOURCES,
 }, kind="condition")
 
+RAISING = tuple(level for level in TRIAGE_LEVELS if level != "massage")
+RULE_TRIAGE = Choice(RAISING, "triage level", refused={
+    "massage": "a rule's triage must raise the level to see-clinician, urgent or emergency ('massage' changes nothing)"})
 _RULE_FIELDS = {
     "id": Field(Id()),
     "name": Field(Text()),
     "when": Field(Expr(with_condition=True)),
+    "avoid": Field(ListOf(Ref("technique"), unique=True, description="techniques this rules out until checked"),
+                   required=False),
+    "reason": Field(Text("why the techniques in avoid are left out"), required=False),
+    "caution": Field(Text("a sentence for the person and the therapist"), required=False),
     "sources": SOURCES,
 }
-RAISING = tuple(level for level in TRIAGE_LEVELS if level != "massage")
-RULE_TRIAGE = Choice(RAISING, "triage level", refused={
-    "massage": "a rule's triage must raise the level to see-clinician, urgent or emergency ('massage' changes nothing)"})
-
 RED_FLAG = Record({
     **_RULE_FIELDS,
     "triage": Field(RULE_TRIAGE),
     "advice": Field(Text("what to do, where to go, how soon")),
-}, kind="red flag")
-
+}, kind="red flag", together={"avoid": "reason", "reason": "avoid"})
 CONTRAINDICATION = Record({
     **_RULE_FIELDS,
-    "avoid": Field(ListOf(Ref("technique"), min_items=1, unique=True, description="techniques this rules out"),
-                   required=False),
-    "reason": Field(Text("why the techniques in avoid are left out"), required=False),
-    "caution": Field(Text("a sentence for the person and the therapist"), required=False),
     "triage": Field(RULE_TRIAGE, required=False),
 }, kind="contraindication", one_of=("avoid", "caution", "triage"), together={"avoid": "reason", "reason": "avoid"})
+
+_WORDS = ListOf(Text(), unique=True, description="what people and clinic software write for this value")
+WARNING_SIGN = Record({
+    "question": Field(Text("a yes/no question in plain words")),
+    "why": Field(Text("why it is asked, for the person's '?'")),
+    "asked_when": Field(Expr(), required=False),
+}, description="a warning sign's question; without asked_when it is always asked")
+
+
+def _answer_value(answer: str) -> Record:
+    fields = {"label": Field(Text("plain words for the value")), "synonyms": Field(_WORDS, required=False),
+              "implies": Field(ListOf(Choice(CHOICES[answer], answer), unique=True), required=False)}
+    if answer == "symptoms":
+        fields["warning_sign"] = Field(WARNING_SIGN, required=False)
+    return Record(fields)
+
+
+def _answer(answer: str) -> Record:
+    fields = {"question": Field(Text()), "why": Field(Text("why it is asked, in plain words"))}
+    if answer in CHOICES:
+        fields["values"] = Field(Record({value: Field(_answer_value(answer)) for value in CHOICES[answer]}))
+    return Record(fields)
+
+
+ANSWERS = Record({"answers": Field(Record({name: Field(_answer(name))
+                                           for name in (*CHOICES, "duration", "age")}))},
+                 description="answers.yaml")
+
+_CASE_ANSWERS = Record({
+    **{name: Field(Text(), required=False) for name in ("location", "cause", "duration", "pressure")},
+    **{name: Field(ListOf(Text(), one_or_many=True), required=False) for name in ("symptoms", "history", "unsure")},
+    "age": Field(Number(1, 120, integer=True), required=False),
+    "screened": Field(Flag(), required=False),
+})
+CASE = Record({
+    "id": Field(Id()),
+    "answers": Field(_CASE_ANSWERS),
+    "expect": Field(Record({
+        "triage": Field(Choice(TRIAGE_LEVELS, "triage level"), required=False),
+        "techniques_barred": Field(ListOf(Ref("technique"), unique=True), required=False),
+        "techniques_allowed": Field(ListOf(Ref("technique"), unique=True), required=False),
+        "condition": Field(Ref("condition"), required=False),
+    }, one_of=("triage", "techniques_barred", "techniques_allowed", "condition"))),
+    "sources": SOURCES,
+    "note": Field(Text("the guideline the case follows, in one line"), required=False),
+}, kind="case")
 
 FILES: dict[str, Record] = {
     "manifest.yaml": MANIFEST,
     "sources.yaml": Record({"sources": Field(ListOf(SOURCE, min_items=1))}),
+    "answers.yaml": ANSWERS,
     "techniques.yaml": Record({"techniques": Field(ListOf(TECHNIQUE, min_items=1))}),
     "conditions.yaml": Record({"conditions": Field(ListOf(CONDITION, min_items=1))}),
     "red_flags.yaml": Record({"red_flags": Field(ListOf(RED_FLAG))}),
     "contraindications.yaml": Record({"contraindications": Field(ListOf(CONTRAINDICATION))}),
+    "cases.yaml": Record({"cases": Field(ListOf(CASE))}),
 }
 DEFINES = {"sources.yaml": "source", "techniques.yaml": "technique", "conditions.yaml": "condition",
-           "red_flags.yaml": "red flag", "contraindications.yaml": "contraindication"}
+           "red_flags.yaml": "red flag", "contraindications.yaml": "contraindication", "cases.yaml": "case"}
+_RULE_FILES = {"red flag": "red_flags.yaml", "contraindication": "contraindications.yaml"}
 
 
 # --- all files together ------------------------------------------------------------------
 
-def check_files(contents: dict[str, str], floor: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[str]]:
-    """Check every file against the schema, then ids, references and the safety floor.
+Problem = tuple[str, int, str]
 
-    ``contents`` maps each file name to its text. ``floor`` lists the red flags the folder must
-    keep (``floor_rules`` of the bundled knowledge), or None for the bundled folder itself.
+
+def check_files(contents: dict[str, str], floor: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Check every file against the schema, then ids, references, claims and the safety floor.
+
+    ``contents`` maps each file name to its text (``cases.yaml`` may be missing). ``floor`` is
+    the checked data of the bundled knowledge for a custom folder, or None for the bundled one.
     Returns the checked data and every problem, each ``file:line: path: message``.
     """
     data: dict[str, Any] = {}
-    problems: list[tuple[str, int, str]] = []
+    problems: list[Problem] = []
     references: list[tuple[str, Reference]] = []
     defined: dict[str, dict[str, tuple[str, int]]] = {kind: {} for kind in DEFINES.values()}
     unusable: set[str] = set()  # kinds whose list could not be read: references to them go unchecked
-    red_flags: Checker | None = None
-    list_line = 1
+    checkers: dict[str, Checker] = {}
     for name, record in FILES.items():
+        if name not in contents:
+            continue
         node, errors, refused = compose(contents[name])
         problems += [(name, line, message) for line, message in errors]
         if node is None:
             unusable.add(DEFINES.get(name, ""))
             continue
-        checker = Checker(name, refused)
+        checker = checkers[name] = Checker(name, refused)
         value = record.check(node, [], checker)
         problems += checker.problems
         references += [(name, ref) for ref in checker.references]
@@ -715,24 +872,28 @@ def check_files(contents: dict[str, str], floor: list[dict[str, Any]] | None = N
             data[name] = value
         if name in DEFINES and not _collect_ids(name, node, defined, problems, refused):
             unusable.add(DEFINES[name])
-        if name == "red_flags.yaml":
-            red_flags = checker
-            list_line = _key_node(node, "red_flags").start_mark.line + 1
     for file, ref in references:
         known = defined[ref.kind]
         if ref.id not in known and ref.kind not in unusable:
             hint = suggest(ref.id, known)
             problems.append((file, ref.line, f"{ref.path}unknown {ref.kind} {_show(ref.id)}"
                              + (f" (did you mean {hint!r}?)" if hint else "")))
-    if floor is not None and "red flag" not in unusable:
-        problems += _check_floor(floor, defined["red flag"], red_flags, list_line)
+    items = {key: found for checker in checkers.values() for key, found in checker.items.items()}
+    if "sources.yaml" in data:
+        kinds = {s["id"]: s["kind"] for s in data["sources.yaml"]["sources"]}
+        problems += _check_claims([c for checker in checkers.values() for c in checker.claims], items, kinds)
+    problems += _check_rules(items)
+    if "answers.yaml" in data:
+        problems += _check_words(data["answers.yaml"]["answers"], checkers["answers.yaml"].items, contents)
+    if floor is not None and not problems:
+        problems += _check_floor(floor, data, items, contents)
     order = list(FILES)
     problems = sorted(dict.fromkeys(problems), key=lambda p: (order.index(p[0]), p[1]))
     return data, [f"{file}:{line}: {message}" if line else f"{file}: {message}" for file, line, message in problems]
 
 
 def _collect_ids(name: str, node: yaml.Node, defined: dict[str, dict[str, tuple[str, int]]],
-                 problems: list[tuple[str, int, str]], refused: set[int]) -> bool:
+                 problems: list[Problem], refused: set[int]) -> bool:
     """Record the ids a file defines (even when other parts of it are wrong), refusing duplicates.
 
     False when the file has no list of items to take ids from: then references to its kind go
@@ -759,13 +920,73 @@ def _collect_ids(name: str, node: yaml.Node, defined: dict[str, dict[str, tuple[
     return found or not items.value
 
 
+def _check_claims(claims: list[ClaimSeen], items: dict[tuple[str, str], tuple[yaml.Node, Any]],
+                  kinds: dict[str, str]) -> list[Problem]:
+    """No clinical claim may rest only on clinic pages or the founding text (docs/knowledge.md, Claims)."""
+    problems = []
+    for claim in claims:
+        sources = claim.sources
+        if sources is None and claim.item in items:
+            sources = items[claim.item][1].get("sources")
+        if not sources:
+            problems.append((claim.file, claim.line, f"{claim.path}this claim names no source: give it `sources`"))
+        elif all(kinds.get(sid) in WEAK_KINDS for sid in sources):
+            problems.append((claim.file, claim.line, f"{claim.path}this claim rests only on sources of kind "
+                             f"clinic or founding-text ({', '.join(sources)}): cite a guideline, review, trial, "
+                             "textbook, government or professional source, or reword it to what they support"))
+    return problems
+
+
+def _check_rules(items: dict[tuple[str, str], tuple[yaml.Node, Any]]) -> list[Problem]:
+    """A see-clinician rule says what it removes until the check is done (SPEC section 2)."""
+    problems = []
+    for (kind, rule_id), (node, rule) in items.items():
+        if kind in _RULE_FILES and rule.get("triage") == "see-clinician" and "avoid" not in rule:
+            problems.append((_RULE_FILES[kind], node.start_mark.line + 1,
+                             f"{kind} {_show(rule_id)}: a see-clinician rule must say what it removes until the "
+                             "check is done: `avoid: [...]` with a `reason` (or `avoid: []` with a reason why "
+                             "nothing needs removing)"))
+    return problems
+
+
+_RESERVED_WORDS = frozenset({"none", "no", "n", "nothing", "neither", "yes", "y"})
+
+
+def _check_words(answers: dict[str, Any], items: Any, contents: dict[str, str]) -> list[Problem]:
+    """Labels and synonyms: none may mean two values or be a word of another answer; list
+    answers' words hold no comma or semicolon; only SPEC's warning signs have a question."""
+    problems: list[Problem] = []
+    file = "answers.yaml"
+    owner: dict[str, tuple[str, str]] = {}
+    lines = contents[file].splitlines()
+
+    def line_of(word: str) -> int:
+        return next((number for number, text in enumerate(lines, 1) if word in text), 0)
+
+    for answer in CHOICES:
+        for value, entry in answers[answer]["values"].items():
+            words = [value, entry["label"], *entry.get("synonyms", ())]
+            for word in words:
+                key = normalise(word)
+                where = f"{answer} > {value}: "
+                if answer in LIST_ANSWERS and re.search(r"[,;]", word):
+                    problems.append((file, line_of(word), f"{where}{_show(word)} holds a comma or semicolon, "
+                                     "which separate the items of a list answer"))
+                if key in _RESERVED_WORDS:
+                    problems.append((file, line_of(word), f"{where}{_show(word)} is a reserved word (yes, no, none)"))
+                other = owner.setdefault(key, (answer, value))
+                if other != (answer, value):
+                    problems.append((file, line_of(word), f"{where}{_show(word)} already means {other[0]} "
+                                     f"{other[1]!r}: a word may stand for one value only"))
+            sign = entry.get("warning_sign")
+            if (sign is not None) != (value in WARNING_SIGNS and answer == "symptoms"):
+                problems.append((file, line_of(f"{value}:"), f"{answer} > {value}: " + (
+                    "only the warning signs of SPEC section 1 have a warning_sign question" if sign else
+                    "a warning sign needs its warning_sign question")))
+    return problems
+
+
 # --- the safety floor of a custom knowledge folder ------------------------------------------------
-
-def floor_rules(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The red flags every knowledge folder must keep: those of the (checked) bundled knowledge."""
-    return [{"id": rule["id"], "when": rule["when"], "triage": rule["triage"]}
-            for rule in data["red_flags.yaml"]["red_flags"]]
-
 
 def canonical(expression: Any) -> Any:
     """An expression in one spelling: `symptom: fever` equals `symptom: [fever]`, order aside."""
@@ -777,32 +998,123 @@ def canonical(expression: Any) -> Any:
     return expression
 
 
-def _check_floor(floor: list[dict[str, Any]], defined: dict[str, tuple[str, int]], checker: Checker | None,
-                 list_line: int) -> list[tuple[str, int, str]]:
+def _check_floor(floor: dict[str, Any], data: dict[str, Any], items: dict[tuple[str, str], tuple[yaml.Node, Any]],
+                 contents: dict[str, str]) -> list[Problem]:
+    """A custom folder may add safety rules, never weaken one: every bundled red flag and
+    contraindication stays, with the same `when`, at least as urgent, removing at least the same
+    techniques, with the same advice; every warning-sign question stays, asked at least as often."""
     from backmassage.expressions import describe
 
-    file = "red_flags.yaml"
-    problems = []
-    for rule in floor:
-        rule_id = rule["id"]
-        if rule_id not in defined:
-            problems.append((file, list_line, f"red flag {rule_id!r} of the bundled knowledge is missing: a knowledge "
-                             "folder may add red flags but never drop one (docs/knowledge.md, Safety floor)"))
-            continue
-        found = checker.items.get(("red flag", rule_id)) if checker else None
-        if found is None:
-            continue  # the red flag is there but not valid: that problem is reported already
-        node, value = found
-        where = f"red flag {rule_id!r} > "
-        if canonical(value["when"]) != canonical(rule["when"]):
-            line = _key_node(node, "when").start_mark.line + 1
-            problems.append((file, line, f"{where}when: differs from the bundled red flag ({describe(rule['when'])}): "
-                             "a bundled red flag's when cannot change; add a red flag of your own to widen it"))
-        if severity(value["triage"]) < severity(rule["triage"]):
-            line = _key_node(node, "triage").start_mark.line + 1
-            problems.append((file, line, f"{where}triage: {value['triage']!r} is less urgent than the bundled "
-                             f"{rule['triage']!r}: a bundled red flag's triage can be raised, never lowered"))
+    problems: list[Problem] = []
+    for kind, file in _RULE_FILES.items():
+        key = file.removesuffix(".yaml")
+        for rule in floor[file][key]:
+            rule_id = rule["id"]
+            found = items.get((kind, rule_id))
+            if found is None:
+                problems.append((file, 1, f"{kind} {rule_id!r} of the bundled knowledge is missing: a knowledge "
+                                 f"folder may add {kind}s but never drop one (docs/knowledge.md, Safety floor)"))
+                continue
+            node, value = found
+            where = f"{kind} {rule_id!r} > "
+            if canonical(value["when"]) != canonical(rule["when"]):
+                problems.append((file, _key_node(node, "when").start_mark.line + 1,
+                                 f"{where}when: differs from the bundled rule ({describe(rule['when'])}): a bundled "
+                                 "rule's when cannot change; add a rule of your own to widen it"))
+            if rule.get("triage") and severity(value.get("triage") or "massage") < severity(rule["triage"]):
+                problems.append((file, _key_node(node, "triage").start_mark.line + 1,
+                                 f"{where}triage: {value.get('triage')!r} is less urgent than the bundled "
+                                 f"{rule['triage']!r}: a bundled rule's triage can be raised, never lowered"))
+            dropped = set(rule.get("avoid", ())) - set(value.get("avoid", ()))
+            if dropped:
+                problems.append((file, _key_node(node, "avoid").start_mark.line + 1,
+                                 f"{where}avoid: leaves out {', '.join(sorted(dropped))}, which the bundled rule "
+                                 "removes: a bundled rule may remove more techniques, never fewer"))
+            for text_key in ("advice", "reason", "caution"):
+                if rule.get(text_key) and value.get(text_key) != rule[text_key]:
+                    problems.append((file, _key_node(node, text_key).start_mark.line + 1,
+                                     f"{where}{text_key}: differs from the bundled rule's: the safety advice of a "
+                                     "bundled rule cannot be reworded; add a rule of your own"))
+    bundled_signs = floor["answers.yaml"]["answers"]["symptoms"]["values"]
+    signs = data.get("answers.yaml", {}).get("answers", {}).get("symptoms", {}).get("values", {})
+    for value in WARNING_SIGNS:
+        bundled = bundled_signs[value].get("warning_sign", {}).get("asked_when")
+        mine = signs.get(value, {}).get("warning_sign", {}).get("asked_when")
+        if mine is not None and canonical(mine) != canonical(bundled):
+            problems.append(("answers.yaml", 0, f"symptoms > {value} > warning_sign > asked_when: differs from the "
+                             "bundled question's: a warning-sign question may be asked more often (remove "
+                             "asked_when), never less"))
     return problems
+
+
+# --- checks on the compiled knowledge ----------------------------------------------------------
+
+def check_compiled(knowledge: Any, floor: dict[str, Any] | None) -> list[str]:
+    """What only the compiled rules can show: an unsure warning sign never ends in massage, every
+    warning sign is tested by a red flag, and no safety rule counts on a warning sign's absence."""
+    from backmassage import engine
+    from backmassage.answers import Answers
+    from backmassage.expressions import atoms, negated_atoms
+
+    problems = []
+    tested = set()
+    for rule in knowledge.red_flags:
+        tested |= atoms(rule.when)
+    for value in WARNING_SIGNS:
+        if f"symptoms:{value}" not in tested:
+            problems.append(f"red_flags.yaml: no red flag tests the warning sign {value!r}")
+        for location in CHOICES["location"]:
+            rec = engine.recommend(Answers(location=location, unsure=(value,)), knowledge)
+            if rec.triage == "massage":
+                problems.append(f"red_flags.yaml: a person who is not sure about {value!r} ({location} pain) is "
+                                f"triaged 'massage': add a red flag with `when: {{unsure: [{value}]}}`")
+                break
+    for rule in knowledge.rules:
+        absent = sorted(atom.partition(":")[2] for atom in negated_atoms(rule.when)
+                        if atom.partition(":")[2] in WARNING_SIGNS)
+        if absent:
+            file = "red_flags.yaml" if rule.is_red_flag else "contraindications.yaml"
+            problems.append(f"{file}: rule {rule.id!r} fires only when {', '.join(absent)} is absent: a safety "
+                            "rule may never count on a warning sign not being there (it may not have been asked)")
+    return problems
+
+
+def warnings(knowledge: Any) -> list[str]:
+    """Rules that can never fire, whatever the answers (kb validate shows them as warnings)."""
+    found = []
+    for rule in knowledge.rules:
+        if not _can_hold(rule.when, [c.id for c in knowledge.conditions]):
+            file = "red_flags.yaml" if rule.is_red_flag else "contraindications.yaml"
+            found.append(f"{file}: warning: rule {rule.id!r} can never fire ({rule.when_text})")
+    return found
+
+
+def _can_hold(expression: Any, condition_ids: list[str]) -> bool:
+    """Try every combination of the answers an expression reads (bounded); True when unsure."""
+    import itertools
+
+    from backmassage.answers import Answers
+    from backmassage.expressions import BITS, BestCondition, InRange, Person, atoms, walk
+
+    choice_atoms = sorted(a for a in atoms(expression) if not a.endswith(":*"))
+    if len(choice_atoms) > 16:
+        return True
+    cuts: dict[str, set[int | None]] = {"age": {None}, "duration": {None}}
+    conditions: set[str | None] = {None}
+    for node in walk(expression):
+        if isinstance(node, InRange):
+            for bound in (node.low, node.high):
+                if bound is not None:
+                    cuts[node.answer] |= {max(bound - 1, 0), bound, bound + 1}
+        elif isinstance(node, BestCondition):
+            conditions |= set(node.ids)
+    for chosen in itertools.product((False, True), repeat=len(choice_atoms)):
+        bits = sum(BITS[a] for a, on in zip(choice_atoms, chosen) if on)
+        for age, days, condition in itertools.product(cuts["age"], cuts["duration"], conditions):
+            p = Person(Answers(age=age, duration_days=days), bits, condition, condition)
+            if expression.holds(p):
+                return True
+    return False
 
 
 # --- JSON Schema ---------------------------------------------------------------------------

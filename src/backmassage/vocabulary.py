@@ -1,77 +1,37 @@
-"""The answers a person can give (SPEC section 1), with plain-language labels.
+"""The answers a person can give: the values fixed by SPEC section 1.
 
-This is the contract's vocabulary, not medical knowledge: which values exist and how to
-say them in plain words. What the values *mean* clinically lives in ``data/*.yaml``.
+This is the contract's vocabulary, not medical knowledge. Labels, synonyms and questions
+live in the knowledge (``data/answers.yaml``); what a value *means* clinically lives in the
+other knowledge files.
 """
 
 from __future__ import annotations
 
-LOCATIONS: dict[str, str] = {
-    "lower": "lower back",
-    "upper": "upper back, between the shoulder blades",
-    "neck": "neck",
-    "widespread": "all over, in many places",
+CHOICES: dict[str, tuple[str, ...]] = {
+    "location": ("lower", "upper", "neck", "widespread"),
+    "cause": ("lifting", "sudden-movement", "posture", "sports", "accident", "major-accident", "repetitive",
+              "unknown"),
+    "symptoms": ("stiffness", "tenderness", "spasm", "knot", "shooting-pain", "continuous-ache", "fatigue",
+                 "headaches", "poor-sleep", "joint-stiffness", "tingling", "saddle-numbness",
+                 "bladder-bowel-change", "leg-weakness", "both-legs", "fever", "weight-loss", "night-pain",
+                 "clumsy-hands", "belly-pain", "stroke-signs"),
+    "history": ("osteoarthritis", "osteoporosis", "fibromyalgia", "pregnancy", "anticoagulants", "blood-clot",
+                "cancer", "recent-surgery", "steroid-use", "iv-drug-use", "immunosuppressed", "disc-herniation"),
+    "pressure": ("light", "medium", "firm"),
 }
+"""Every choice answer and its values, in question order."""
 
-CAUSES: dict[str, str] = {
-    "lifting": "lifting something",
-    "sudden-movement": "a sudden or awkward movement",
-    "posture": "long hours in one position (desk, driving, phone)",
-    "sports": "sport or a workout",
-    "accident": "an accident or a fall",
-    "repetitive": "the same movement over and over",
-    "unknown": "no clear reason",
-}
+WARNING_SIGNS: tuple[str, ...] = ("saddle-numbness", "bladder-bowel-change", "leg-weakness", "both-legs", "fever",
+                                  "weight-loss", "night-pain", "clumsy-hands", "belly-pain", "stroke-signs")
+"""The symptoms that a red flag tests (SPEC section 1): never taken as "no" unless asked."""
 
-SYMPTOMS: dict[str, str] = {
-    "stiffness": "stiffness",
-    "tenderness": "sore or tender to touch",
-    "spasm": "muscle spasm",
-    "knot": "knots in the muscles",
-    "shooting-pain": "shooting pain down a leg or arm",
-    "continuous-ache": "a constant ache",
-    "fatigue": "tiredness that does not go away",
-    "headaches": "headaches",
-    "poor-sleep": "poor sleep",
-    "joint-stiffness": "stiff joints, worst after rest",
-    "tingling": "tingling or pins and needles",
-    "saddle-numbness": "numbness around your bottom or between your legs",
-    "bladder-bowel-change": "new trouble controlling or passing urine or stools",
-    "leg-weakness": "weakness in a leg that is getting worse",
-    "fever": "fever or chills",
-    "weight-loss": "weight loss you cannot explain",
-    "night-pain": "pain at night that does not ease when you change position",
-}
+LIST_ANSWERS = ("symptoms", "history")
+SINGLE_ANSWERS = ("location", "cause", "pressure")
+QUESTION_ORDER = ("location", "cause", "symptoms", "history", "duration", "age")
+"""The answers a person is asked for; ``unanswered`` (SPEC section 4) names those not given."""
 
-HISTORY: dict[str, str] = {
-    "osteoarthritis": "osteoarthritis, wear-and-tear arthritis",
-    "osteoporosis": "osteoporosis, thin and fragile bones",
-    "fibromyalgia": "fibromyalgia",
-    "pregnancy": "being pregnant",
-    "anticoagulants": "taking blood thinners",
-    "blood-clot": "a blood clot (DVT) now or recently",
-    "cancer": "cancer now or in the past",
-    "recent-surgery": "surgery in the last few months",
-    "steroid-use": "taking steroid tablets for a long time",
-    "iv-drug-use": "injecting drugs",
-    "immunosuppressed": "a weak immune system or immune-suppressing medicine",
-    "disc-herniation": "a slipped or herniated disc",
-}
-
-PRESSURES: dict[str, str] = {
-    "light": "light",
-    "medium": "medium",
-    "firm": "firm",
-}
-
-# One place that names every choice answer, its flag, and its values.
-CHOICES: dict[str, dict[str, str]] = {
-    "location": LOCATIONS,
-    "cause": CAUSES,
-    "symptoms": SYMPTOMS,
-    "history": HISTORY,
-    "pressure": PRESSURES,
-}
+ANSWER_NAMES = ("location", "cause", "symptoms", "history", "duration", "age", "pressure", "screened", "unsure")
+"""The keys of ``recommend`` and of a batch row (SPEC sections 5 and 8)."""
 
 FLAGS: dict[str, str] = {
     "location": "--location",
@@ -81,19 +41,23 @@ FLAGS: dict[str, str] = {
     "duration": "--duration",
     "age": "--age",
     "pressure": "--pressure",
+    "screened": "--screened",
+    "unsure": "--unsure",
 }
 
 TRIAGE_LEVELS: tuple[str, ...] = ("massage", "see-clinician", "urgent", "emergency")
 """Least to most severe: the most severe level raised by any rule wins."""
+NO_TECHNIQUES_AT = ("urgent", "emergency")
+"""Triage levels at which no technique, condition or therapist note is given (SPEC section 4)."""
 
-DURATION_UNITS: dict[str, int] = {"d": 1, "w": 7, "m": 30}
+SOURCE_KINDS: tuple[str, ...] = ("guideline", "systematic-review", "trial", "textbook", "government",
+                                 "professional", "clinic", "founding-text")
+"""Kinds of evidence, strongest first (SPEC section 4)."""
+WEAK_KINDS = frozenset({"clinic", "founding-text"})
+"""Kinds that cannot carry a clinical claim on their own."""
+
 AGE_RANGE = (1, 120)
 
 
 def severity(triage: str) -> int:
     return TRIAGE_LEVELS.index(triage)
-
-
-def label(answer: str, value: str) -> str:
-    """Plain words for one answer value, e.g. ('symptoms', 'spasm') -> 'muscle spasm'."""
-    return CHOICES[answer][value]
