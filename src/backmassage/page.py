@@ -1,0 +1,359 @@
+"""The page to take to the therapist: ``backmassage recommend ... --save FILE``.
+
+Built from the JSON object of SPEC section 4 (``Recommendation.to_dict()``) and the
+person's answers in words, so that it says exactly what ``--json`` says. Three formats,
+chosen by the file's extension: ``.html`` (one self-contained file, no script, no link to
+load, laid out for one or two A4 pages when printed), ``.md`` and ``.txt``.
+
+Every piece of text is cleaned like terminal text (terminal.clean) and, in HTML, escaped;
+only ``http`` and ``https`` URLs become links.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+import re
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from backmassage.terminal import clean
+
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".text": "txt"}
+TITLE = "Back pain: what to ask your massage therapist"
+TRIAGE = {
+    "emergency": ("Emergency", "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local "
+                               "emergency number. Do not book a massage."),
+    "urgent": ("Urgent", "See a doctor today, or within 24-48 hours at the latest. Do not book a massage first."),
+    "see-clinician": ("See a clinician first", "Get cleared by a doctor or physiotherapist before you book "
+                                               "a massage. The massage below is for after that."),
+    "massage": ("Massage", "Book a registered massage therapist (RMT)."),
+}
+DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage therapist "
+              "(RMT) or a doctor; if in doubt, ask a healthcare professional.")
+
+Answer = tuple[str, str]
+"""(what was asked, the person's answer in words)."""
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The page format for a file name, or ValueError naming the extensions."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"--save: {clean(str(path))!r} has no known extension: use .html, .md or .txt")
+    return FORMATS[suffix]
+
+
+def _pressure(pressure: Sequence[str]) -> str:
+    if not pressure:
+        return "as you prefer"
+    return pressure[0] if len(pressure) == 1 else f"{pressure[0]} to {pressure[-1]}"
+
+
+def _dose(technique: dict[str, Any]) -> list[Answer]:
+    rows = [("Pressure", _pressure(technique.get("pressure") or []))]
+    if technique.get("session_minutes"):
+        rows.append(("Session length", f"{technique['session_minutes']} minutes"))
+    if technique.get("frequency"):
+        rows.append(("How often", str(technique["frequency"])))
+    return rows
+
+
+def _safe_url(url: Any) -> str | None:
+    if isinstance(url, str) and re.match(r"https?://[^\s<>\"']+$", url):
+        return url
+    return None
+
+
+def _grouped_avoid(avoid: Sequence[dict[str, Any]]) -> list[Answer]:
+    """(names, reason), the techniques that share a reason named together."""
+    groups: dict[str, list[str]] = {}
+    for item in avoid:
+        groups.setdefault(item["reason"], []).append(item.get("name") or item["id"])
+    return [(", ".join(names), reason) for reason, names in groups.items()]
+
+
+def build(result: dict[str, Any], answers: Sequence[Answer], *, date: _dt.date | None = None,
+          command: str | None = None) -> dict[str, Any]:
+    """The page's content, in order, as plain data (every format is drawn from this)."""
+    date = date or _dt.date.today()
+    label, action = TRIAGE[result["triage"]]
+    massage = result["triage"] not in ("emergency", "urgent")
+    techniques = result.get("techniques") or []
+    return {
+        "title": TITLE,
+        "date": date.isoformat(),
+        "triage": result["triage"],
+        "triage_label": label,
+        "action": action,
+        "red_flags": [(f["name"], f["advice"]) for f in result.get("red_flags") or []],
+        "answers": list(answers),
+        "not_asked": list(result.get("not_asked") or []),
+        "unsure": list(result.get("unsure") or []),
+        "condition": (result["condition"] or {}).get("name") if massage and result.get("condition") else None,
+        "best": techniques[0] if massage and techniques else None,
+        "others": techniques[1:] if massage else [],
+        "avoid": _grouped_avoid(result.get("avoid") or []),
+        "cautions": list(result.get("cautions") or []),
+        "therapist_note": result.get("therapist_note"),
+        "self_care": list(result.get("self_care") or []),
+        "explanation": list(result.get("explanation") or []),
+        "sources": [(s["title"], _safe_url(s.get("url")), s.get("kind")) for s in result.get("sources") or []],
+        "version": result.get("knowledge_version", ""),
+        "fingerprint": result.get("knowledge_fingerprint", ""),
+        "command": command,
+    }
+
+
+def render(page: dict[str, Any], fmt: str) -> str:
+    """The page as text in one format: ``html``, ``md`` or ``txt``."""
+    return {"html": to_html, "md": to_markdown, "txt": to_text}[fmt](page)
+
+
+def save(path: str | os.PathLike[str], result: dict[str, Any], answers: Sequence[Answer], *,
+         date: _dt.date | None = None, command: str | None = None) -> Path:
+    """Write the page to ``path`` (its format from the extension) and return the path."""
+    fmt = format_of(path)
+    content = render(build(result, answers, date=date, command=command), fmt)
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        raise ValueError(f"--save: {clean(str(path))!r} is not a regular file; give a file name")
+    with open(target, "w", encoding="utf-8", newline="\n") as out:
+        out.write(content)
+    return target
+
+
+# --- plain text ---------------------------------------------------------------------------------
+
+WIDTH = 78
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    return textwrap.wrap(clean(text), WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def to_text(page: dict[str, Any]) -> str:
+    out: list[str] = []
+
+    def heading(title: str) -> None:
+        out.extend(["", title.upper(), "-" * len(title)])
+
+    out += [page["title"], "=" * len(page["title"]), f"Date: {page['date']}", ""]
+    out += _wrap(f"{page['triage_label'].upper()}: {page['action']}")
+    if page["red_flags"]:
+        heading("Warning signs")
+        for name, advice in page["red_flags"]:
+            out += _wrap(name, "  ", "! ")
+            out += _wrap(advice, "  ")
+    heading("Your answers")
+    width = max((len(q) for q, _ in page["answers"]), default=0)
+    for question, answer in page["answers"]:
+        out += _wrap(answer, " " * (width + 4), f"  {clean(question):<{width}}  ")
+    if page["condition"]:
+        out += ["", *_wrap(f"Your answers fit: {page['condition']}.")]
+    if page["best"]:
+        best = page["best"]
+        heading("The massage to ask for")
+        out += _wrap(best["name"])
+        for name, value in _dose(best):
+            out += _wrap(value, " " * 18, f"  {name + ':':<16}")
+        if best.get("why"):
+            out += _wrap(best["why"], "  ", "  ")
+        if page["others"]:
+            out += ["", *_wrap("Also suitable: " + "; ".join(
+                f"{t['name']} ({_pressure(t.get('pressure') or [])} pressure)" for t in page["others"]) + ".")]
+    if page["avoid"]:
+        heading("Avoid")
+        for name, reason in page["avoid"]:
+            out += _wrap(f"{name}: {reason}", "  ", "x ")
+    if page["cautions"]:
+        heading("Be careful")
+        for caution in page["cautions"]:
+            out += _wrap(caution, "  ", "! ")
+    if page["therapist_note"]:
+        heading("For your therapist")
+        out += _wrap(page["therapist_note"], "  ", "  ")
+    if page["self_care"]:
+        heading("Between sessions")
+        for item in page["self_care"]:
+            out += _wrap(item, "  ", "* ")
+    heading("Why this advice")
+    for sentence in page["explanation"]:
+        out += _wrap(sentence, "  ", "* ")
+    if page["sources"]:
+        heading("Sources")
+        for number, (title, url, kind) in enumerate(page["sources"], start=1):
+            out += _wrap(title + (f" ({kind})" if kind else ""), "    ", f"{number:>2}. ")
+            if url:
+                out.append(f"    {url}")
+    out += ["", *_wrap(DISCLAIMER)]
+    out += _wrap(f"Knowledge {page['version']}, fingerprint {page['fingerprint']}.")
+    if page["command"]:
+        out += ["", "The same advice again:", f"  {clean(page['command'])}"]
+    return "\n".join(out) + "\n"
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def _md(text: Any) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def to_markdown(page: dict[str, Any]) -> str:
+    out = [f"# {_md(page['title'])}", "", f"Date: {page['date']}", "",
+           f"**{_md(page['triage_label'])}:** {_md(page['action'])}"]
+    if page["red_flags"]:
+        out += ["", "## Warning signs", ""]
+        for name, advice in page["red_flags"]:
+            out += [f"- **{_md(name)}.** {_md(advice)}"]
+    out += ["", "## Your answers", "", "| Question | Answer |", "| --- | --- |"]
+    out += [f"| {_md(q)} | {_md(a)} |" for q, a in page["answers"]]
+    if page["condition"]:
+        out += ["", f"Your answers fit: **{_md(page['condition'])}**."]
+    if page["best"]:
+        best = page["best"]
+        out += ["", "## The massage to ask for", "", f"**{_md(best['name'])}**", ""]
+        out += [f"- {_md(name)}: {_md(value)}" for name, value in _dose(best)]
+        if best.get("why"):
+            out += ["", _md(best["why"])]
+        if page["others"]:
+            out += ["", "Also suitable: " + "; ".join(_md(t["name"]) for t in page["others"]) + "."]
+    if page["avoid"]:
+        out += ["", "## Avoid", ""] + [f"- **{_md(n)}**: {_md(r)}" for n, r in page["avoid"]]
+    if page["cautions"]:
+        out += ["", "## Be careful", ""] + [f"- {_md(c)}" for c in page["cautions"]]
+    if page["therapist_note"]:
+        out += ["", "## For your therapist", "", f"> {_md(page['therapist_note'])}"]
+    if page["self_care"]:
+        out += ["", "## Between sessions", ""] + [f"- {_md(c)}" for c in page["self_care"]]
+    out += ["", "## Why this advice", ""] + [f"- {_md(s)}" for s in page["explanation"]]
+    if page["sources"]:
+        out += ["", "## Sources", ""]
+        for number, (title, url, kind) in enumerate(page["sources"], start=1):
+            shown = f"[{_md(title)}](<{url}>)" if url else _md(title)
+            out.append(f"{number}. {shown}" + (f" ({_md(kind)})" if kind else ""))
+    out += ["", "---", "", _md(DISCLAIMER), "",
+            f"Knowledge {_md(page['version'])}, fingerprint `{clean(page['fingerprint'])}`."]
+    if page["command"]:
+        out += ["", "The same advice again:", "", f"    {clean(page['command'])}"]
+    return "\n".join(out) + "\n"
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 12mm 14mm; }
+* { box-sizing: border-box; }
+body { font: 10pt/1.35 Georgia, "Times New Roman", serif; color: #111; max-width: 46em;
+       margin: 1.5em auto; padding: 0 1em; }
+h1 { font: bold 17pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: 0 0 .2em; }
+h2 { font: bold 11pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: .9em 0 .3em;
+     padding-bottom: .15em; border-bottom: 1px solid #bbb; break-after: avoid; }
+.date { color: #555; margin: 0 0 .8em; }
+.triage { border: 2px solid; border-radius: 6px; padding: .5em .8em; margin: .6em 0 .2em;
+          font-family: system-ui, "Helvetica Neue", Arial, sans-serif; }
+.triage strong { text-transform: uppercase; letter-spacing: .04em; margin-right: .5em; }
+.massage { border-color: #2e7d32; background: #eef7ee; }
+.see-clinician { border-color: #b58900; background: #fdf6e0; }
+.urgent { border-color: #d35400; background: #fdeee4; }
+.emergency { border-color: #c62828; background: #fdecec; }
+.flags { border-left: 5px solid #c62828; padding: .2em .9em; margin: .6em 0; }
+.flags p { margin: .3em 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .18em .6em .18em 0; }
+th { font-weight: normal; color: #444; width: 11em; }
+.answers tr { border-bottom: 1px solid #e4e4e4; }
+.ask { display: grid; grid-template-columns: 1fr; gap: .2em; }
+.technique { font-size: 12.5pt; font-weight: bold; margin: .1em 0 .2em; }
+.dose th { width: 9em; }
+.note { border: 1px dashed #777; border-radius: 6px; padding: .5em .8em; margin: .4em 0; font-style: italic;
+        break-inside: avoid; }
+ul { margin: .2em 0; padding-left: 1.3em; }
+li { margin: .12em 0; }
+.avoid li::marker { content: "\\2717  "; color: #c62828; }
+.small, .sources { font-size: 8.5pt; }
+.sources ol { columns: 2; column-gap: 1.5em; margin: 0; padding-left: 1.6em; }
+.sources li { break-inside: avoid; }
+.sources a, .url { word-break: break-all; color: #0645ad; }
+.kind { color: #666; }
+footer { margin-top: 1.2em; padding-top: .4em; border-top: 1px solid #bbb; font-size: 8.5pt; color: #444; }
+code { font: 8.5pt ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+section { break-inside: auto; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; }
+  a { color: #111; text-decoration: none; }
+  .sources a::after { content: ""; }
+}
+"""
+
+
+def _h(text: Any) -> str:
+    return html.escape(clean(text), quote=True)
+
+
+def to_html(page: dict[str, Any]) -> str:
+    out = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_h(page['title'])} ({_h(page['date'])})</title>",
+           "<style>" + CSS + "</style>", "</head>", "<body>", "<header>",
+           f"<h1>{_h(page['title'])}</h1>", f'<p class="date">{_h(page["date"])}</p>',
+           f'<p class="triage {_h(page["triage"])}"><strong>{_h(page["triage_label"])}</strong>'
+           f"{_h(page['action'])}</p>", "</header>"]
+    if page["red_flags"]:
+        out += ['<section class="flags">', "<h2>Warning signs</h2>"]
+        out += [f"<p><strong>{_h(name)}.</strong> {_h(advice)}</p>" for name, advice in page["red_flags"]]
+        out.append("</section>")
+    if page["therapist_note"]:
+        out += ["<section>", "<h2>For your therapist</h2>", f'<p class="note">{_h(page["therapist_note"])}</p>',
+                "</section>"]
+    if page["best"]:
+        best = page["best"]
+        out += ["<section>", "<h2>The massage to ask for</h2>", f'<p class="technique">{_h(best["name"])}</p>',
+                '<table class="dose">']
+        out += [f"<tr><th>{_h(name)}</th><td>{_h(value)}</td></tr>" for name, value in _dose(best)]
+        out.append("</table>")
+        if page["condition"]:
+            out.append(f"<p>Your answers fit: <strong>{_h(page['condition'])}</strong>.</p>")
+        if best.get("why"):
+            out.append(f"<p>{_h(best['why'])}</p>")
+        if page["others"]:
+            out.append("<p>Also suitable: " + "; ".join(
+                f"{_h(t['name'])} ({_h(_pressure(t.get('pressure') or []))} pressure)" for t in page["others"])
+                + ".</p>")
+        out.append("</section>")
+    if page["avoid"]:
+        out += ["<section>", "<h2>Avoid</h2>", '<ul class="avoid">']
+        out += [f"<li><strong>{_h(name)}</strong>: {_h(reason)}</li>" for name, reason in page["avoid"]]
+        out += ["</ul>", "</section>"]
+    if page["cautions"]:
+        out += ["<section>", "<h2>Be careful</h2>", "<ul>"] + [f"<li>{_h(c)}</li>" for c in page["cautions"]]
+        out += ["</ul>", "</section>"]
+    if page["self_care"]:
+        out += ["<section>", "<h2>Between sessions</h2>", "<ul>"] + [f"<li>{_h(c)}</li>" for c in page["self_care"]]
+        out += ["</ul>", "</section>"]
+    out += ["<section>", "<h2>Your answers</h2>", '<table class="answers">']
+    out += [f"<tr><th>{_h(q)}</th><td>{_h(a)}</td></tr>" for q, a in page["answers"]]
+    out += ["</table>", "</section>"]
+    out += ['<section class="small">', "<h2>Why this advice</h2>", "<ul>"]
+    out += [f"<li>{_h(s)}</li>" for s in page["explanation"]] + ["</ul>", "</section>"]
+    if page["sources"]:
+        out += ['<section class="sources">', "<h2>Sources</h2>", "<ol>"]
+        for title, url, kind in page["sources"]:
+            kind_html = f' <span class="kind">({_h(kind)})</span>' if kind else ""
+            link = f'<br><a class="url" href="{_h(url)}">{_h(url)}</a>' if url else ""
+            out.append(f"<li>{_h(title)}{kind_html}{link}</li>")
+        out += ["</ol>", "</section>"]
+    out += ["<footer>", f"<p>{_h(DISCLAIMER)}</p>",
+            f"<p>Knowledge {_h(page['version'])}, fingerprint <code>{_h(page['fingerprint'])}</code>. "
+            f"Made by backmassage on {_h(page['date'])}.</p>"]
+    if page["command"]:
+        out.append(f"<p>The same advice again: <code>{_h(page['command'])}</code></p>")
+    out += ["</footer>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
