@@ -37,8 +37,8 @@ def test_every_source_has_a_title(knowledge):
 
 def test_every_technique_a_condition_names_exists(knowledge):
     for condition in knowledge.conditions:
-        assert {t.id for t in condition.techniques} <= set(knowledge.techniques), condition.id
-        assert all(t.why for t in condition.techniques), condition.id
+        assert {t.id for t in condition.choices} <= set(knowledge.techniques), condition.id
+        assert all(why.text for t in condition.choices for why in t.whys), condition.id
 
 
 def test_the_bundled_knowledge_validates(run):

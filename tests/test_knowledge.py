@@ -1,5 +1,5 @@
-"""Knowledge as a product (issue 5): the schema, safe loading, custom knowledge, the safety
-floor, `kb validate`, `kb schema` and the cache.
+"""Knowledge as a product: the schema, safe loading, custom knowledge, the safety floor,
+`kb validate`, `kb schema`, and the bundled knowledge shipped already checked.
 
 Broken folders come from tests/fixtures/broken_kb (README.md there): each is the bundled
 folder with one file changed, so the fixtures hold while the bundled knowledge grows.
@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 from backmassage import KnowledgeError, load_knowledge
 from backmassage import knowledge as knowledge_module
 from backmassage import schema
-from backmassage.knowledge import FILE_NAMES, MAX_FILE_BYTES, bundled_folder, cache_dir
+from backmassage.knowledge import FILE_NAMES, MAX_FILE_BYTES, bundled_folder
 from backmassage.vocabulary import CHOICES
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FIXTURES = sorted((HERE / "fixtures" / "broken_kb").glob("*.yaml"))
-TEST_SOURCE = "  - id: test-source\n    title: A source for the tests\n    url: null\n"
+TEST_SOURCE = "  - id: test-source\n    title: A source for the tests\n    url: null\n    kind: trial\n"
 HANG_GUARD = 60  # seconds: a guard against hanging, not a timing assertion
 
 
@@ -179,7 +179,7 @@ def test_files_that_are_not_knowledge_text_are_refused(kb_copy: Path, run, name:
     assert result.stderr.splitlines()[0] == f"{kb_copy}{os.sep}{message}"
 
 
-def test_a_missing_file_names_all_six(kb_copy: Path, run) -> None:
+def test_a_missing_file_names_every_required_file(kb_copy: Path, run) -> None:
     (kb_copy / "techniques.yaml").unlink()
     result = run("kb", "validate", str(kb_copy))
     assert_clean_exit_2(result)
@@ -192,7 +192,8 @@ def test_a_fifo_a_device_and_a_folder_are_refused_without_hanging(kb_copy: Path)
     (kb_copy / "sources.yaml").unlink()
     os.mkfifo(kb_copy / "sources.yaml")  # no writer: opening it for reading would block forever
     (kb_copy / "techniques.yaml").unlink()
-    (kb_copy / "techniques.yaml").symlink_to("/dev/zero")  # reading it would never end
+    os.mknod(kb_copy / "techniques.yaml", 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 5)) \
+        if os.geteuid() == 0 else os.mkfifo(kb_copy / "techniques.yaml")  # /dev/zero's device: never ends
     (kb_copy / "manifest.yaml").unlink()
     (kb_copy / "manifest.yaml").mkdir()
     for args in (["kb", "validate", str(kb_copy)], ["recommend", "--location", "lower", "--kb", str(kb_copy)]):
@@ -213,11 +214,18 @@ def test_billion_laughs_and_deep_nesting_fail_fast_in_the_real_program(kb_copy: 
     assert f"{kb_copy}{os.sep}conditions.yaml:1: nested more than {schema.MAX_DEPTH} levels deep" in result.stderr
 
 
-def test_symlinks_to_regular_files_are_followed(kb_copy: Path, tmp_path: Path, run) -> None:
+@pytest.mark.parametrize("target", ["elsewhere", "/etc/passwd"])
+def test_a_link_in_a_knowledge_folder_is_refused_and_never_read(kb_copy: Path, tmp_path: Path, run,
+                                                                 target: str) -> None:
+    """A link could point out of the folder (to /etc/shadow, say), and messages quote file text."""
     elsewhere = tmp_path / "elsewhere.yaml"
     shutil.move(kb_copy / "sources.yaml", elsewhere)
-    (kb_copy / "sources.yaml").symlink_to(elsewhere)
-    assert run("kb", "validate", str(kb_copy)).exit_code == 0
+    (kb_copy / "sources.yaml").symlink_to(elsewhere if target == "elsewhere" else target)
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert result.stderr.splitlines()[0] == (f"{kb_copy}{os.sep}sources.yaml: a link to another file: a knowledge "
+                                             "file must be a plain file in the folder")
+    assert "root:" not in result.stderr
 
 
 # --- never a traceback, whatever the file holds -----------------------------------------------
@@ -325,7 +333,7 @@ def test_a_custom_folder_changes_the_recommendation(kb_copy: Path, run_json) -> 
                    f"    avoid: [{first}]\n    reason: A test leaves it out.\n    sources: [{usual_source(kb_copy)}]\n")
     custom = run_json("recommend", "--location", "lower", "--cause", "lifting", "--no-input", "--kb", str(kb_copy))
     assert first not in [t["id"] for t in custom["techniques"]]
-    assert {"id": first, "reason": "A test leaves it out."} in custom["avoid"]
+    assert {"id": first, "name": custom["avoid"][0]["name"], "reason": "A test leaves it out."} in custom["avoid"]
     again = run_json("recommend", "--location", "lower", "--cause", "lifting", "--no-input")
     assert again == usual  # the bundled knowledge is untouched
 
@@ -336,11 +344,42 @@ def usual_source(folder: Path) -> str:
     return dict((k.value, v) for k, v in first.value)["id"].value
 
 
-def test_a_custom_folder_may_add_red_flags_and_reword_advice(kb_copy: Path, run_json) -> None:
+def test_a_custom_folder_may_not_reword_a_bundled_rules_advice(kb_copy: Path, run) -> None:
     nodes = _red_flag_nodes(kb_copy)
     rule_id, item = next(iter(nodes.items()))
     advice = _field(item, "advice")
-    _rewrite_line(kb_copy / "red_flags.yaml", advice.start_mark.line, advice.value[:20], "Reworded. " + advice.value[:20])
+    _rewrite_line(kb_copy / "red_flags.yaml", advice.start_mark.line, advice.value[:20],
+                  "Harmless; book a deep tissue massage. " + advice.value[:20])
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert (f"red_flags.yaml:{advice.start_mark.line + 1}: red flag {rule_id!r} > advice: differs from the bundled "
+            "rule's: the safety advice of a bundled rule cannot be reworded; add a rule of your own") in result.stderr
+
+
+def test_a_custom_folder_may_not_drop_or_weaken_a_contraindication(kb_copy: Path, run) -> None:
+    path = kb_copy / "contraindications.yaml"
+    path.write_text("contraindications: []\n", encoding="utf-8")
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    bundled = [r["id"] for r in yaml.safe_load((bundled_folder() / "contraindications.yaml").read_text())["contraindications"]]
+    for rule_id in bundled:
+        assert (f"contraindication {rule_id!r} of the bundled knowledge is missing: a knowledge folder may add "
+                "contraindications but never drop one") in result.stderr
+
+
+def test_a_custom_folder_may_not_remove_fewer_techniques(kb_copy: Path, run) -> None:
+    text = (kb_copy / "contraindications.yaml").read_text(encoding="utf-8")
+    rules = yaml.safe_load(text)["contraindications"]
+    rule = next(r for r in rules if len(r.get("avoid", ())) >= 2)
+    rule["avoid"] = rule["avoid"][:1]
+    (kb_copy / "contraindications.yaml").write_text(yaml.safe_dump({"contraindications": rules}, sort_keys=False,
+                                                                   allow_unicode=True, width=10_000), encoding="utf-8")
+    result = run("kb", "validate", str(kb_copy))
+    assert_clean_exit_2(result)
+    assert f"contraindication {rule['id']!r} > avoid: leaves out" in result.stderr
+
+
+def test_a_custom_folder_may_add_red_flags(kb_copy: Path, run_json) -> None:
     with open(kb_copy / "red_flags.yaml", "a", encoding="utf-8") as file:
         file.write(f"  - id: test-red-flag\n    name: Test red flag\n    when: {{location: widespread, cause: accident}}\n"
                    f"    triage: emergency\n    advice: Call for help.\n    sources: [{usual_source(kb_copy)}]\n")
@@ -360,7 +399,7 @@ def test_a_custom_folder_may_not_drop_a_bundled_red_flag(kb_copy: Path, run) -> 
     result = run("kb", "validate", str(kb_copy))
     assert_clean_exit_2(result)
     assert result.stderr.splitlines()[0] == (
-        f"{kb_copy}{os.sep}red_flags.yaml:{list_line}: red flag {rule_id!r} of the bundled knowledge is missing: "
+        f"{kb_copy}{os.sep}red_flags.yaml:1: red flag {rule_id!r} of the bundled knowledge is missing: "
         "a knowledge folder may add red flags but never drop one (docs/knowledge.md, Safety floor)")
 
 
@@ -373,7 +412,7 @@ def test_a_custom_folder_may_not_lower_a_red_flags_triage(kb_copy: Path, run) ->
     assert_clean_exit_2(result)
     assert result.stderr.splitlines()[0] == (
         f"{kb_copy}{os.sep}red_flags.yaml:{triage.start_mark.line + 1}: red flag {rule_id!r} > triage: 'see-clinician' "
-        f"is less urgent than the bundled {triage.value!r}: a bundled red flag's triage can be raised, never lowered")
+        f"is less urgent than the bundled {triage.value!r}: a bundled rule's triage can be raised, never lowered")
 
 
 def test_a_custom_folder_may_raise_a_red_flags_triage(kb_copy: Path, run) -> None:
@@ -399,13 +438,12 @@ def test_a_custom_folder_may_not_narrow_a_red_flag(kb_copy: Path, run) -> None:
     path.write_text("".join(lines), encoding="utf-8")
     result = run("kb", "validate", str(kb_copy))
     assert_clean_exit_2(result)
-    bundled = {rule["id"]: rule for rule in schema.floor_rules(knowledge_module._checked_data(bundled_folder(), True)[0])}
+    bundled = {rule["id"]: rule for rule in knowledge_module.bundled_data()["red_flags.yaml"]["red_flags"]}
     from backmassage.expressions import describe
 
-    assert result.stderr.splitlines()[0] == (
-        f"{kb_copy}{os.sep}red_flags.yaml:{key_line + 1}: red flag {rule_id!r} > when: differs from the bundled red flag "
-        f"({describe(bundled[rule_id]['when'])}): a bundled red flag's when cannot change; add a red flag of your own "
-        "to widen it")
+    assert (f"{kb_copy}{os.sep}red_flags.yaml:{key_line + 1}: red flag {rule_id!r} > when: differs from the bundled "
+            f"rule ({describe(bundled[rule_id]['when'])}): a bundled rule's when cannot change; add a rule of your own "
+            "to widen it") in result.stderr
 
 
 def test_the_same_red_flag_written_another_way_is_the_same() -> None:
@@ -461,101 +499,37 @@ def test_the_worked_example_in_the_docs_validates(kb_copy: Path, run) -> None:
     assert "example-" not in run("conditions", "--json").stdout  # only the copy changed
 
 
-# --- the cache ----------------------------------------------------------------------------------
+# --- the bundled knowledge ships already checked ------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def own_cache(request, tmp_path: Path, monkeypatch) -> None:
-    """Each cache test gets a cache of its own, so damage done by one never reaches another."""
-    if "cache" in request.node.name:
-        monkeypatch.setenv("BACKMASSAGE_CACHE_DIR", str(tmp_path / "own-cache"))
-
-
-def test_a_content_change_is_seen_even_with_the_same_size_and_time(kb_copy: Path) -> None:
-    manifest = kb_copy / "manifest.yaml"
-    version = load_knowledge(kb_copy).version
-    stat = manifest.stat()
-    text = manifest.read_text(encoding="utf-8")
-    changed = version[:-1] + ("1" if version[-1] != "1" else "2")
-    manifest.write_text(text.replace(version, changed, 1), encoding="utf-8")
-    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert load_knowledge(kb_copy).version == changed
+def test_the_shipped_check_of_the_bundled_knowledge_equals_a_full_check_of_data() -> None:
+    """bundled.json is what a full check of data/ gives; regenerate it with
+    python -c "from backmassage.knowledge import write_bundled; write_bundled()"."""
+    contents = knowledge_module.read_folder(bundled_folder())
+    shipped = json.loads(knowledge_module.BUNDLED_CHECKED.read_text(encoding="utf-8"))
+    assert shipped["files"] == knowledge_module.file_hashes(contents), "bundled.json is stale: regenerate it"
+    assert shipped["data"] == knowledge_module.check_contents(bundled_folder(), contents, floor=None)
 
 
-def _cache_files() -> list[Path]:
-    folder = cache_dir()
-    return sorted(folder.glob("knowledge-*.json")) if folder and folder.is_dir() else []
+def test_a_changed_data_file_is_checked_in_full_not_served_stale(kb_copy: Path, monkeypatch) -> None:
+    """While a file of data/ differs from what bundled.json was made from, the loader checks data/."""
+    with open(kb_copy / "conditions.yaml", "a", encoding="utf-8") as file:
+        file.write("  - {id: broken\n")
+    monkeypatch.setattr(knowledge_module, "bundled_folder", lambda: kb_copy)
+    with pytest.raises(KnowledgeError):
+        knowledge_module.load_knowledge(None)
 
 
-def test_a_corrupt_cache_is_checked_again(kb_copy: Path) -> None:
-    expected = load_knowledge(kb_copy)
-    for damage in (b"", b"{not json", b"\xff\xfe", json.dumps({"version": 1}).encode()):
-        for path in _cache_files():
-            path.write_bytes(damage)
-        assert load_knowledge(kb_copy) == expected
+def test_the_bundled_path_imports_neither_yaml_nor_the_schema() -> None:
+    code = ("import sys; from backmassage import recommend; recommend(location='lower'); "
+            "print(sorted(m for m in sys.modules if m in ('yaml', 'backmassage.schema', 'typer', 'rich')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD)
+    assert result.stdout.strip() == "[]", result.stderr
 
 
-def test_a_cache_entry_with_the_right_texts_but_a_damaged_body_is_checked_again(kb_copy: Path) -> None:
-    expected = load_knowledge(kb_copy)
-    for path in _cache_files():
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        entry["data"] = {"manifest.yaml": {}}
-        path.write_text(json.dumps(entry), encoding="utf-8")
-    assert load_knowledge(kb_copy) == expected
-
-
-def test_a_cache_entry_others_could_write_is_not_trusted(kb_copy: Path) -> None:
-    expected = load_knowledge(kb_copy)
-    for path in _cache_files():
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        entry["data"]["manifest.yaml"]["knowledge_version"] = "planted"
-        path.write_text(json.dumps(entry), encoding="utf-8")
-        path.chmod(0o666)
-    assert load_knowledge(kb_copy).version == expected.version
-
-
-def test_an_unwritable_cache_or_no_home_only_costs_speed(tmp_path: Path, monkeypatch, kb_copy: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("x", encoding="utf-8")
-    monkeypatch.setenv("BACKMASSAGE_CACHE_DIR", str(blocker / "cache"))  # cannot be made: a file is in the way
-    assert load_knowledge(kb_copy).version
-    monkeypatch.delenv("BACKMASSAGE_CACHE_DIR")
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("HOME", "")
-    monkeypatch.chdir(tmp_path)
-    if sys.platform != "win32":
-        assert cache_dir() is None  # never a relative folder under the current one
-    assert load_knowledge(kb_copy).version
-    assert not (tmp_path / ".cache").exists()
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
-    assert cache_dir() is None or cache_dir().is_absolute()
-
-
-def test_the_real_program_runs_without_home(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "BACKMASSAGE_CACHE_DIR")}
-    result = subprocess.run([sys.executable, "-m", "backmassage", "recommend", "--location", "lower", "--json"],
-                            capture_output=True, text=True, timeout=HANG_GUARD, env=env, cwd=tmp_path,
-                            stdin=subprocess.DEVNULL)
+def test_nothing_is_written_to_home_or_a_cache(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run_cli("recommend", "--location", "lower", "--no-input", "--json",
+                     env={"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["triage"] == "massage"
-
-
-def test_a_warm_cache_imports_neither_yaml_nor_the_schema(tmp_path: Path) -> None:
-    env = {"BACKMASSAGE_CACHE_DIR": str(tmp_path / "cache")}
-    args = ("recommend", "--location", "lower", "--json")
-    assert run_cli(*args, env=env).returncode == 0  # warms the cache
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "backmassage", *args], capture_output=True,
-                            text=True, timeout=HANG_GUARD, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
-    assert result.returncode == 0
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "backmassage.knowledge" in imported
-    assert not {"yaml", "backmassage.schema", "jsonschema"} & imported
-
-
-def test_a_custom_folder_is_checked_again_when_the_bundled_red_flags_change(kb_copy: Path, monkeypatch) -> None:
-    load_knowledge(kb_copy)
-    monkeypatch.setattr(knowledge_module, "_bundled_red_flags_text", lambda: "changed")
-    calls = []
-    real = schema.check_files
-    monkeypatch.setattr(schema, "check_files", lambda *a, **k: calls.append(1) or real(*a, **k))
-    load_knowledge(kb_copy)
-    assert calls  # the cache entry was made against other red flags: not trusted
+    assert list(home.iterdir()) == []
