@@ -52,11 +52,11 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     triage = max((rule.triage for rule in fired if rule.triage), key=severity, default="massage")
     no_massage = triage in NO_TECHNIQUES_AT
     condition = None if no_massage or best is None else best.condition
-    avoided = avoided_techniques(fired)
+    avoided = avoided_techniques(contraindications + red_flags)  # a contraindication's reason comes first
     dose = _dose_index(condition, p)
     techniques = () if no_massage else pick_techniques(condition, knowledge, p, avoided, dose)
     avoid = tuple(avoided[tid] for tid in knowledge.techniques if tid in avoided)
-    cautions = _unique([rule.caution for rule in (red_flags if no_massage else fired) if rule.caution]
+    cautions = _unique([rule.caution for rule in fired if rule.caution]
                        + [c.text for c in _holding(condition.cautions if condition else (), p)])
     self_care = _holding(condition.self_care, p) if condition and triage == "massage" else ()
     not_asked = () if answers.screened else warning_signs_not_answered(answers, knowledge, p)

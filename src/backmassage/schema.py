@@ -411,7 +411,7 @@ class ListOf(Schema):
     description: str = ""
 
     def convert(self, node, path, ck):
-        if self.one_or_many and isinstance(node, yaml.ScalarNode) and node.tag != NULL:
+        if self.one_or_many and not isinstance(node, yaml.SequenceNode) and node.tag != NULL:
             value = self.item.check(node, path, ck)
             return INVALID if value is INVALID else [value]
         if not isinstance(node, yaml.SequenceNode):
