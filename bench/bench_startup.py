@@ -10,24 +10,24 @@ and prints, for each, the median time and the median of its per-round ratio to t
     python bench/bench_startup.py            # 40 rounds
     python bench/bench_startup.py --rounds 100
 
-Goals (issue 2): json <= 1.2x the floor, rich <= 1.6x. The knowledge cache is warmed first;
-`--cold-cache` measures every run without it (a first run after an upgrade or a knowledge change).
+Goals (issue 10): json <= 1.1x the floor, rich <= 1.4x (`import typer, rich.console` alone is
+about 1.36x). The bundled knowledge ships already checked (bundled.json), so there is no cache
+to warm: every run reads the same files. `stale` shows the cost when data/ was edited without
+regenerating bundled.json (a developer's tree: the loader then checks data/ in full).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ANSWERS = ["recommend", "--location", "lower", "--cause", "lifting", "--duration", "3d", "--no-input"]
-GOALS = {"json": 1.2, "rich": 1.6}
+GOALS = {"json": 1.1, "rich": 1.4}
 
 
 def command_prefix() -> list[str]:
@@ -45,37 +45,34 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--cold-cache", action="store_true", help="disable the knowledge cache")
     args = parser.parse_args()
 
-    cache = tempfile.mkdtemp(prefix="backmassage-bench-")
-    env = dict(os.environ, BACKMASSAGE_CACHE_DIR="" if args.cold_cache else cache, NO_COLOR="1")
+    env = dict(os.environ, NO_COLOR="1")
     # As installed by pip, modules run from compiled bytecode: let the warm-up runs write it.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     prefix = command_prefix()
     commands = {
         "floor": [sys.executable, "-c", "import typer"],
+        "typer+rich": [sys.executable, "-c", "import typer, rich.console"],
         "json": prefix + ANSWERS + ["--json"],
         "rich": prefix + ANSWERS,
         "help": prefix + ["--help"],
     }
-    for argv in commands.values():  # warm the OS file cache and the knowledge cache
+    for argv in commands.values():  # warm the OS file cache and the bytecode
         timed(argv, env)
 
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.rounds):
         for name, argv in commands.items():
             times[name].append(timed(argv, env))
-    shutil.rmtree(cache, ignore_errors=True)
 
-    print(f"python {sys.version.split()[0]}, {args.rounds} rounds, "
-          f"knowledge cache {'off' if args.cold_cache else 'warm'}, command: {' '.join(prefix)}")
-    print(f"{'':6} {'median ms':>10} {'ratio to floor':>15} {'goal':>6}")
+    print(f"python {sys.version.split()[0]}, {args.rounds} rounds, command: {' '.join(prefix)}")
+    print(f"{'':10} {'median ms':>10} {'ratio to floor':>15} {'goal':>6}")
     for name, samples in times.items():
         ratio = statistics.median(t / f for t, f in zip(samples, times["floor"]))
         goal = GOALS.get(name)
         verdict = "" if goal is None else (f"<= {goal}" + (" ok" if ratio <= goal else " MISSED"))
-        print(f"{name:6} {statistics.median(samples) * 1000:10.1f} {ratio:15.2f} {verdict:>6}")
+        print(f"{name:10} {statistics.median(samples) * 1000:10.1f} {ratio:15.2f} {verdict:>6}")
     print(f"repeat: {sys.executable} {' '.join(sys.argv)}")
 
 
