@@ -4,101 +4,117 @@ No `from __future__ import annotations` here: typer would then evaluate every st
 annotation of every command at each start, which costs more than building them once.
 """
 
-import functools
-import gc
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional, TypeVar
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from backmassage import __version__
-from backmassage.errors import BackmassageError, InvalidAnswer, KnowledgeError
-from backmassage.vocabulary import CHOICES, FLAGS
+from backmassage import __version__, exits
+from backmassage.exits import fail, reporting_errors
+from backmassage.vocabulary import CHOICES
 
-EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = 1, 2, 3, 130  # 0: an answer was given
+# Kept under these names for the commands that use them.
+EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = (
+    exits.INTERNAL, exits.USAGE, exits.ROWS_INVALID, exits.INTERRUPTED)
+
+MORE_HELP = ("More: 'backmassage COMMAND --help' for each command, 'backmassage list KIND' and "
+             "'backmassage explain ID' for what the knowledge holds and its sources.")
+
+
+class Group(TyperGroup):
+    """The program's commands; every error, usage errors included, is said in one style."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from typer._click import exceptions as click_errors
+        from typer._click.utils import PacifyFlushWrapper
+
+        exits.prepare_streams()
+        if os.environ.get(COMPLETE_VAR):
+            from typer._completion_classes import completion_init
+
+            completion_init()  # typer's completion for each shell, as its own --install-completion has
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = code if isinstance(code, int) else exits.OK
+            if code == exits.OK:
+                sys.stdout.flush()
+        except click_errors.NoArgsIsHelpError as error:
+            code = error.exit_code  # the help is printed already
+        except click_errors.ClickException as error:
+            code = exits.usage_error(error)
+        except typer.Abort:
+            exits.say("Cancelled.")
+            code = exits.INTERRUPTED
+        except KeyboardInterrupt:
+            exits.say("Cancelled.")
+            code = exits.INTERRUPTED
+        except SystemExit as done:
+            # typer ends a broken pipe with exit 1 after wrapping stdout: the reader went away.
+            code = exits.BROKEN_PIPE if done.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper) else done.code
+        except OSError as error:
+            if not exits.is_broken_pipe(error):
+                raise
+            code = exits.BROKEN_PIPE
+        if code == exits.BROKEN_PIPE:
+            try:
+                exits.quiet_broken_pipe()
+            except typer.Exit:
+                pass
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+class Command(TyperCommand):
+    """A command that refuses a single-value option given twice (``--location lower --location neck``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing and args:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            for param, times in Counter(order).items():
+                single = (getattr(param, "param_type_name", "") == "option" and not param.multiple
+                          and not getattr(param, "is_flag", False) and not getattr(param, "count", False))
+                if single and times > 1:
+                    ctx.fail(f"{param.opts[0]} was given {times} times; give it once.")
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     name="backmassage",
+    cls=Group,
     help="Which massage helps your back pain, what it does, what to watch out for, "
          "and when to see a doctor instead. Not a diagnosis.",
-    epilog="Exit codes: 0 done (whatever the advice), 1 internal error, 2 bad input, "
-           "3 batch rows invalid, 130 interrupted. Docs: README.md.",
+    epilog="Examples:\n\n"
+           "  backmassage recommend                      # answer a few questions\n\n"
+           "  backmassage recommend --location lower --cause lifting --save advice.html\n\n"
+           "  backmassage explain sciatica\n\n"
+           f"{exits.EXIT_CODES_HELP}\n\n{MORE_HELP}",
     no_args_is_help=True,
+    add_completion=False,  # typer's --show-completion ignores the shell named: see 'completion'
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
-kb_app = typer.Typer(help="Check and describe knowledge folders.", no_args_is_help=True)
+kb_app = typer.Typer(help="Check and describe knowledge folders.", no_args_is_help=True, cls=Group,
+                     epilog="Examples:\n\n  backmassage kb validate ./my-knowledge\n\n"
+                            "  backmassage kb test ./my-knowledge\n\n  backmassage kb schema")
 app.add_typer(kb_app, name="kb")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# --- errors: one place turns them into messages and exit codes ----------------------------
-
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    sys.stderr.write(f"backmassage: error: {message}\n")
-    raise typer.Exit(code)
-
-
-def reporting_errors(command: F) -> F:
-    """Bad input -> exit 2; Ctrl-C -> 130; anything unexpected -> 1 with a short message."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except InvalidAnswer as error:
-            fail(describe_invalid(error))
-        except KnowledgeError as error:
-            fail(describe_knowledge_problems(error.problems))
-        except BackmassageError as error:
-            fail(str(error))
-        except KeyboardInterrupt:
-            sys.stderr.write("Cancelled.\n")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            raise typer.Exit(EXIT_INTERNAL) from None
-        except Exception as error:  # noqa: BLE001 - the boundary for bugs
-            if os.environ.get("BACKMASSAGE_DEBUG") == "1":
-                raise
-            fail(f"internal error ({type(error).__name__}: {error}). Run again with BACKMASSAGE_DEBUG=1 "
-                 "for a traceback, and report it with the command you ran.", EXIT_INTERNAL)
-
-    return run  # type: ignore[return-value]
-
-
-MAX_PROBLEMS_SHOWN = 10
-
-
-def describe_knowledge_problems(problems: list[str]) -> str:
-    """The first problems of a knowledge folder; 'kb validate' lists them all."""
-    if len(problems) == 1:
-        return problems[0]
-    shown = problems[:MAX_PROBLEMS_SHOWN]
-    more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-    return ("the knowledge folder is not valid:\n  " + "\n  ".join(shown) + more
-            + "\nRun 'backmassage kb validate DIR' to see every problem.")
-
-
-def describe_invalid(error: InvalidAnswer) -> str:
-    return error.describe(FLAGS.get(error.answer, error.answer))
 
 
 # --- shared options -----------------------------------------------------------------------
 
-def _complete(answer: str) -> Callable[[str], list[tuple[str, str]]]:
-    def complete(incomplete: str) -> list[tuple[str, str]]:
+def _complete(answer: str) -> Callable[[str], list[str]]:
+    def complete(incomplete: str) -> list[str]:
         done, _, last = incomplete.rpartition(",")
         prefix = done + "," if done else ""
-        return [(prefix + value, label) for value, label in CHOICES[answer].items()
-                if value.startswith(last.lower())]
+        return [prefix + value for value in CHOICES[answer] if value.startswith(last.lower())]
 
     return complete
 
@@ -114,7 +130,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR also works).")]
 
 
-def knowledge_from(kb: Path | None) -> Any:
+def knowledge_from(kb: Optional[Path]) -> Any:
     from backmassage.api import load_knowledge
 
     return load_knowledge(kb)
@@ -123,6 +139,7 @@ def knowledge_from(kb: Path | None) -> Any:
 def print_json(data: Any) -> None:
     # Never through rich: it wraps long strings when stdout is not a terminal.
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
 
 
 def stdout_console(no_color: bool) -> Any:
@@ -134,7 +151,7 @@ def stdout_console(no_color: bool) -> Any:
 def is_terminal(stream: Any) -> bool:
     try:
         return stream is not None and not stream.closed and stream.isatty()
-    except (ValueError, OSError):
+    except (ValueError, OSError, AttributeError):
         return False
 
 
@@ -145,6 +162,8 @@ def can_ask() -> bool:
 
 def version_callback(value: bool) -> None:
     if value:
+        from backmassage.errors import BackmassageError
+
         try:
             kb_version = knowledge_from(None).version
         except BackmassageError:
@@ -163,169 +182,283 @@ def root(
 
 # --- recommend ----------------------------------------------------------------------------
 
-# Asked for when the flags leave them out, the warning signs (symptoms) above all; pressure is optional.
-ASKED_ANSWERS = frozenset({"location", "cause", "symptoms", "history", "duration", "age"})
 RECOMMEND_EPILOG = (
     "Examples:\n\n"
     "  backmassage recommend                      # answer a few questions\n\n"
     "  backmassage recommend --location lower --cause lifting --duration 3d\n\n"
-    "  backmassage recommend --location neck --symptom stiffness,headaches --age 34 --json\n\n"
-    "  backmassage recommend --location lower --history anticoagulants --pressure firm"
+    "  backmassage recommend --location lower --cause lifting --save advice.html\n\n"
+    "  backmassage recommend --location neck --symptom stiffness,headaches --age 34 --screened --json\n\n"
+    "  backmassage recommend --location lower --history 'blood thinners' --pressure firm --details\n\n"
+    "Values may be written as people say them: 'Lower back', 'blood thinners', '3 weeks', '42 years'. "
+    "In a terminal, every question the options leave open is asked, the warning signs above all; "
+    "--screened says they were all asked and answered no, --no-input asks nothing."
 )
 
 
-@app.command(epilog=RECOMMEND_EPILOG)
+def _answer_option(answer: str, metavar: str, text: str, many: bool = False) -> Any:
+    return typer.Option(metavar=metavar, help=text, autocompletion=_complete(answer), show_default=False)
+
+
+@app.command(cls=Command, epilog=RECOMMEND_EPILOG)
 @reporting_errors
 def recommend(
-    location: Annotated[Optional[str], typer.Option(
-        metavar="WHERE", help=f"Where it hurts: {_values('location')}.",
-        autocompletion=_complete("location"), show_default=False)] = None,
-    cause: Annotated[Optional[str], typer.Option(
-        metavar="CAUSE", help=f"How it started: {_values('cause')}.", autocompletion=_complete("cause"),
-        show_default=False)] = None,
-    symptom: Annotated[Optional[list[str]], typer.Option(
-        metavar="SYMPTOM", help=f"A symptom; repeat or separate with commas: {_values('symptoms')}.",
-        autocompletion=_complete("symptoms"), show_default=False)] = None,
-    history: Annotated[Optional[list[str]], typer.Option(
-        metavar="HISTORY", help=f"Your health history; repeat or separate with commas: {_values('history')}.",
-        autocompletion=_complete("history"), show_default=False)] = None,
+    location: Annotated[Optional[str], _answer_option(
+        "location", "WHERE", f"Where it hurts: {_values('location')}.")] = None,
+    cause: Annotated[Optional[str], _answer_option(
+        "cause", "CAUSE", f"How it started: {_values('cause')}.")] = None,
+    symptom: Annotated[Optional[list[str]], _answer_option(
+        "symptoms", "SYMPTOM", f"A symptom; repeat or separate with commas, or none: {_values('symptoms')}.")] = None,
+    history: Annotated[Optional[list[str]], _answer_option(
+        "history", "HISTORY", f"Your health history; repeat or separate with commas, or none: "
+                              f"{_values('history')}.")] = None,
     duration: Annotated[Optional[str], typer.Option(
-        metavar="TIME", help="How long it has hurt: a number and a unit, e.g. 2d, 3w, 6m.",
-        show_default=False)] = None,
+        metavar="TIME", show_default=False,
+        help="How long it has hurt: 3d, 2w, 6m, 1y, or words such as '3 weeks' or 'a month'.")] = None,
     age: Annotated[Optional[str], typer.Option(
         metavar="YEARS", help="Your age in whole years (1 to 120).", show_default=False)] = None,
-    pressure: Annotated[Optional[str], typer.Option(
-        metavar="PRESSURE", help=f"The massage pressure you prefer: {_values('pressure')}.",
-        autocompletion=_complete("pressure"), show_default=False)] = None,
+    pressure: Annotated[Optional[str], _answer_option(
+        "pressure", "PRESSURE", f"The massage pressure you prefer: {_values('pressure')}.")] = None,
+    screened: Annotated[bool, typer.Option(
+        "--screened", help="Every warning-sign question was asked: a warning sign not given with --symptom "
+                           "or --unsure is a no.")] = False,
+    unsure: Annotated[Optional[list[str]], _answer_option(
+        "symptoms", "SIGN", "A warning sign you are not sure about; repeat or separate with commas.")] = None,
+    details: Annotated[bool, typer.Option(
+        "--details", help="The whole answer: benefits, every massage, self-care, why, sources with links.")] = False,
+    save: Annotated[Optional[Path], typer.Option(
+        "--save", metavar="FILE", show_default=False,
+        help="Also write the answer as a page to print or show your therapist: FILE.html, .md or .txt.")] = None,
     as_json: JsonOption = False,
     no_input: Annotated[bool, typer.Option(
-        "--no-input", help="Never ask questions; missing answers stay unknown.")] = False,
+        "--no-input", help="Never ask questions; answers not given stay unknown.")] = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
 ) -> None:
     """Recommend a massage for your back pain, or tell you to see a doctor first.
 
-    In a terminal it asks for what the options did not say. Answers you leave out count as unknown.
+    In a terminal it asks what the options did not say. Answers you leave out count as unknown,
+    and the answer says which warning signs nobody asked about.
     """
-    from backmassage import engine
-    from backmassage.answers import parse_answers
+    from backmassage import api
 
-    given = dict(location=location, cause=cause, symptoms=symptom, history=history,
-                 duration=duration, age=age, pressure=pressure)
-    answers = parse_answers(**given, require_location=False)
+    if save is not None:
+        from backmassage.page import format_of
+
+        try:
+            format_of(save)
+        except ValueError as error:
+            fail(str(error))
     knowledge = knowledge_from(kb)
-    asked_by_flags = {name for name, value in given.items() if value}
+    given = dict(location=location, cause=cause, symptoms=symptom, history=history, duration=duration,
+                 age=age, pressure=pressure, screened=screened or None, unsure=unsure)
+    answers = api.parse_answers(knowledge, require_location=False, **given)
     guided = False
-    if not no_input and can_ask() and not ASKED_ANSWERS <= asked_by_flags:
-        from backmassage.guided import interview
+    if not no_input and can_ask():
+        from backmassage.guided import needs_questions
 
-        answers = interview(answers, knowledge, asked_by_flags=asked_by_flags, no_color=no_color)
-        guided = True
+        if needs_questions(answers, knowledge):
+            from backmassage.guided import interview
+
+            answers = interview(answers, knowledge, no_color=no_color)
+            guided = True
     if answers.location is None:
         fail(f"where it hurts is required: pass --location ({_values('location')}), "
              "or run in a terminal without --no-input to be asked.")
-    rec = engine.recommend(answers, knowledge)
+    rec = api.recommend_answers(answers, knowledge)
+    rerun = rerun_command(answers) if guided else None
+    if save is not None:
+        _save(save, rec, knowledge, rerun_command(answers))
     if as_json:
         print_json(rec.to_dict())
         return
     from backmassage.render import render_recommendation
 
-    render_recommendation(rec, stdout_console(no_color), rerun_command=guided)
+    console = stdout_console(no_color)
+    labels = knowledge.vocabulary.label
+    if details and is_terminal(sys.stdout) and os.environ.get("TERM") != "dumb":
+        with console.pager(styles=True):
+            render_recommendation(rec, console, labels=labels, details=True, rerun=rerun)
+        return
+    render_recommendation(rec, console, labels=labels, details=details, rerun=rerun)
+
+
+def rerun_command(answers: Any) -> str:
+    """A command that gives the same answer again without a single question."""
+    import shlex
+
+    return "backmassage recommend " + " ".join(shlex.quote(arg) for arg in [*answers.as_flags(), "--no-input"])
+
+
+def _save(path: Path, rec: Any, knowledge: Any, command: str) -> None:
+    from backmassage.guided import answers_in_words
+    from backmassage.page import save
+
+    try:
+        written = save(path, rec.to_dict(), answers_in_words(rec, knowledge), command=command)
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"--save: cannot write {str(path)!r}: {error.strerror or error}")
+    exits.say(f"Saved the answer to {written}: open it in a browser to print it." if written.suffix.startswith(".htm")
+              else f"Saved the answer to {written}.")
 
 
 # --- browsing the knowledge -----------------------------------------------------------------
 
-@app.command(epilog="Examples:\n\n  backmassage conditions\n\n  backmassage conditions --json | jq '.[].id'")
-@reporting_errors
-def conditions(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
-    """List the back-pain patterns the knowledge knows."""
-    knowledge = knowledge_from(kb)
+KINDS_TEXT = "conditions, techniques, red-flags, contraindications or sources"
+
+
+def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
+    from backmassage.browse import list_items, parse_kind
+
+    kind = parse_kind(kind)
+    items = list_items(knowledge_from(kb), kind)
     if as_json:
-        print_json([{"id": c.id, "name": c.name, "description": c.description,
-                     "techniques": [t.id for t in c.techniques]} for c in knowledge.conditions])
+        print_json(items)
         return
-    from backmassage.render import render_conditions
+    from backmassage.render import render_list
 
-    render_conditions(knowledge, stdout_console(no_color))
+    render_list(kind, items, stdout_console(no_color))
 
 
-@app.command(epilog="Examples:\n\n  backmassage techniques\n\n  backmassage techniques --json")
+@app.command("list", cls=Command, epilog=(
+    "Examples:\n\n  backmassage list conditions\n\n  backmassage list red-flags\n\n"
+    "  backmassage list sources --json | jq -r '.[].url'\n\n"
+    "Each item's details: backmassage explain ID."))
 @reporting_errors
-def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
-    """List the kinds of massage the knowledge knows."""
-    knowledge = knowledge_from(kb)
-    if as_json:
-        print_json([{"id": t.id, "name": t.name, "description": t.description, "pressure": list(t.pressure),
-                     "session_minutes": t.session_minutes, "frequency": t.frequency,
-                     "benefits": list(t.benefits)} for t in knowledge.techniques.values()])
-        return
-    from backmassage.render import render_techniques
-
-    render_techniques(knowledge, stdout_console(no_color))
-
-
-@app.command(epilog="Examples:\n\n  backmassage explain sciatica\n\n  backmassage explain deep-tissue\n\n"
-                    "  backmassage explain cauda-equina")
-@reporting_errors
-def explain(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A condition, technique, red flag or contraindication id.")],
+def list_command(
+    kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False,
+                                        help=f"What to list: {KINDS_TEXT}.")],
     as_json: JsonOption = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
 ) -> None:
-    """Describe one condition, technique, red flag or contraindication, with its sources."""
-    from backmassage.browse import describe_item
+    """List what the knowledge holds: conditions, techniques, red flags, contraindications or sources."""
+    _list(kind, as_json, no_color, kb)
 
-    item = describe_item(knowledge_from(kb), item_id.strip().lower())
+
+@app.command(cls=Command, epilog="Examples:\n\n  backmassage conditions\n\n"
+                                 "  backmassage conditions --json | jq '.[].id'\n\n"
+                                 "The same as: backmassage list conditions.")
+@reporting_errors
+def conditions(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
+    """List the back-pain patterns the knowledge knows."""
+    _list("conditions", as_json, no_color, kb)
+
+
+@app.command(cls=Command, epilog="Examples:\n\n  backmassage techniques\n\n  backmassage techniques --json\n\n"
+                                 "The same as: backmassage list techniques.")
+@reporting_errors
+def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
+    """List the kinds of massage the knowledge knows."""
+    _list("techniques", as_json, no_color, kb)
+
+
+@app.command(cls=Command, epilog=(
+    "Examples:\n\n  backmassage explain sciatica\n\n  backmassage explain deep-tissue\n\n"
+    "  backmassage explain cauda-equina\n\n  backmassage explain nice-ng59\n\n"
+    "Where a condition and a contraindication share an id (fibromyalgia), both are shown; "
+    "with --json the first is the object and the others are under \"also\"."))
+@reporting_errors
+def explain(
+    item_id: Annotated[str, typer.Argument(
+        metavar="ID", show_default=False,
+        help="The id of a condition, technique, red flag, contraindication or source "
+             "(see backmassage list KIND).")],
+    as_json: JsonOption = False,
+    no_color: NoColorOption = False,
+    kb: KbOption = None,
+) -> None:
+    """Describe one condition, technique, red flag, contraindication or source, with its sources."""
+    from backmassage.browse import describe_item, describe_items
+
+    knowledge = knowledge_from(kb)
     if as_json:
-        print_json(item)
+        print_json(describe_item(knowledge, item_id))
         return
-    from backmassage.render import render_item
+    from backmassage.render import render_items
 
-    render_item(item, stdout_console(no_color))
+    render_items(describe_items(knowledge, item_id), stdout_console(no_color))
 
 
 # --- knowledge tools ---------------------------------------------------------------------------
 
 KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
-                      "Exit 0 when valid, 2 when not. A custom folder must keep every red flag of the bundled "
-                      "knowledge (docs/knowledge.md, Safety floor).")
+                      "Exit 0 when valid, 2 when not. A custom folder may add safety rules but never weaken "
+                      "the bundled ones (backmassage explain cauda-equina shows one).")
 
 
-@kb_app.command("validate", epilog=KB_VALIDATE_EPILOG)
+def _folder(folder: Optional[Path], kb: Optional[Path]) -> Path:
+    from backmassage.knowledge import bundled_folder
+
+    return Path(folder or kb or bundled_folder())
+
+
+@kb_app.command("validate", cls=Command, epilog=KB_VALIDATE_EPILOG)
 @reporting_errors
 def kb_validate(
-    folder: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", show_default=False,
-                                                     help="The folder to check (default: --kb, or the bundled knowledge).")] = None,
+    folder: Annotated[Optional[Path], typer.Argument(
+        metavar="[DIR]", show_default=False,
+        help="The folder to check (default: --kb, or the bundled knowledge).")] = None,
     kb: KbOption = None,
 ) -> None:
     """Check a knowledge folder and list every problem with its file and line."""
-    from backmassage.knowledge import FILE_NAMES, bundled_folder, validate_folder
+    from backmassage.knowledge import FILE_NAMES, OPTIONAL_FILES, validate_folder
 
-    target = Path(folder or kb or bundled_folder())
-    data, problems = validate_folder(target)
+    target = _folder(folder, kb)
+    data, problems, *more = validate_folder(target)
     if problems:
-        sys.stderr.write("\n".join(problems) + "\n")
+        exits.say("\n".join(problems))
         fail(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {target}")
+    for warning in (more[0] if more else []):
+        exits.say(f"warning: {warning}")
+    known = set(FILE_NAMES) | set(OPTIONAL_FILES)
     try:
-        strays = sorted(p.name for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in FILE_NAMES)
+        strays = sorted(p.name for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in known)
     except OSError:
         strays = []
     for name in strays:
-        sys.stderr.write(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(FILE_NAMES)}\n")
-    counts = [(len(data["conditions.yaml"]["conditions"]), "condition"),
-              (len(data["techniques.yaml"]["techniques"]), "technique"),
-              (len(data["red_flags.yaml"]["red_flags"]), "red flag"),
-              (len(data["contraindications.yaml"]["contraindications"]), "contraindication"),
-              (len(data["sources.yaml"]["sources"]), "source")]
+        exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(FILE_NAMES)}")
+    knowledge = knowledge_from(target)
+    counts = [(len(knowledge.conditions), "condition"), (len(knowledge.techniques), "technique"),
+              (len(knowledge.red_flags), "red flag"), (len(knowledge.contraindications), "contraindication"),
+              (len(knowledge.sources), "source")]
     summary = ", ".join(f"{n} {what}{'s' * (n != 1)}" for n, what in counts)
-    sys.stdout.write(f"{target}: knowledge {data['manifest.yaml']['knowledge_version']}, {summary}\n{target}: valid\n")
+    sys.stdout.write(exits.clean(f"{target}: knowledge {knowledge.version}, {summary}") + "\n"
+                     + exits.clean(f"{target}: valid") + "\n")
 
 
-@kb_app.command("schema", epilog="Examples:\n\n  backmassage kb schema > knowledge.schema.json\n\n"
-                                 "Then start each knowledge file with the line\n\n"
-                                 "  # yaml-language-server: $schema=./knowledge.schema.json\n\n"
-                                 "(docs/knowledge.md, Editor setup).")
+@kb_app.command("test", cls=Command, epilog=(
+    "Examples:\n\n  backmassage kb test\n\n  backmassage kb test ./my-knowledge\n\n"
+    "Runs the clinical cases of cases.yaml in the folder against that folder. "
+    "Exit 0 when every case passes, 2 when the folder or its cases are invalid, 3 when a case fails."))
+@reporting_errors
+def kb_test(
+    folder: Annotated[Optional[Path], typer.Argument(
+        metavar="[DIR]", show_default=False,
+        help="The folder whose cases to run (default: --kb, or the bundled knowledge).")] = None,
+    kb: KbOption = None,
+) -> None:
+    """Run a knowledge folder's own clinical cases and name each one that fails."""
+    from backmassage import api
+
+    target = _folder(folder, kb)
+    knowledge = knowledge_from(target)
+    results = list(api.run_cases(knowledge))
+    failed = [r for r in results if r.problems]
+    for result in failed:
+        exits.say(f"FAIL {result.id}: " + "; ".join(result.problems))
+    sys.stdout.write(exits.clean(f"{target}: {len(results) - len(failed)} of {len(results)} "
+                                 f"case{'s' * (len(results) != 1)} pass") + "\n")
+    if failed:
+        raise typer.Exit(exits.ROWS_INVALID)
+
+
+@kb_app.command("schema", cls=Command, epilog=(
+    "Examples:\n\n  backmassage kb schema > knowledge.schema.json\n\n"
+    "Then start each knowledge file with the line\n\n"
+    "  # yaml-language-server: $schema=./knowledge.schema.json\n\n"
+    "The schema is the same for every folder, so this command takes no --kb."))
 @reporting_errors
 def kb_schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the knowledge files, for editors that check YAML as you type."""
@@ -334,19 +467,58 @@ def kb_schema() -> None:
     print_json(json_schema())
 
 
+# --- shell completion --------------------------------------------------------------------------
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+
+@app.command(cls=Command, epilog=(
+    "Examples:\n\n"
+    "  backmassage completion bash >> ~/.bashrc\n\n"
+    "  backmassage completion zsh > \"${fpath[1]}/_backmassage\"\n\n"
+    "  backmassage completion fish > ~/.config/fish/completions/backmassage.fish\n\n"
+    "Then open a new terminal: Tab completes commands, options and answer values."))
+@reporting_errors
+def completion(
+    shell: Annotated[str, typer.Argument(metavar="SHELL", show_default=False,
+                                         help="bash, zsh, fish or powershell.")],
+) -> None:
+    """Print the shell completion script for bash, zsh, fish or powershell."""
+    from typer._completion_shared import get_completion_script
+
+    name = shell.strip().lower()
+    if name not in SHELLS:
+        from backmassage.errors import suggest
+
+        hint = suggest(name, SHELLS)
+        fail(f"{shell!r} is not a shell this supports: {', '.join(SHELLS)}."
+             + (f" Did you mean '{hint}'?" if hint else ""))
+    sys.stdout.write(get_completion_script(prog_name="backmassage", complete_var=COMPLETE_VAR, shell=name) + "\n")
+
+
+COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
+
+
 # --- batch -------------------------------------------------------------------------------------
 
 BATCH_EPILOG = (
     "Examples:\n\n"
-    "  backmassage batch intake.csv -o triage.jsonl\n\n"
+    "  backmassage batch intake.csv -o triage.html        # a printable list: who must see a doctor first\n\n"
+    "  backmassage batch intake.csv -o triage.csv --map \"Pain Location=location\"\n\n"
     "  backmassage batch intake.jsonl | jq -c 'select(.triage == \"urgent\" or .triage == \"emergency\")'\n\n"
     "  export-intake | backmassage batch - --format csv > triage.jsonl\n\n"
-    "Columns (CSV header or JSONL keys): id (optional, passed through), location (required), cause, "
-    "symptoms, history (lists separated by ; or , in CSV, arrays in JSONL), duration, age, pressure. "
-    "Unknown columns are ignored with a warning.\n\n"
-    "Output: one JSON line per row, in order, with row and id, and either the recommendation "
-    "(as recommend --json) or error. Exit codes: 0 every row triaged, 2 input, output or "
-    "knowledge unusable, 3 some rows invalid, 130 interrupted (OUTPUT is then left as it was)."
+    "Columns (CSV header or JSONL keys, any case; spaces, hyphens and underscores alike): id (optional, "
+    "passed through), location (required), cause, symptoms, history, unsure (lists separated by ; or , in "
+    "CSV, arrays in JSONL), duration, age, pressure, screened (yes/no). --map \"COLUMN=answer\" reads a "
+    "column of another name; --map \"COLUMN=\" ignores one. Other columns are ignored with one warning; "
+    "a column that looks like an answer (Symptom, Blood Pressure) must be mapped.\n\n"
+    "Output: by OUTPUT's extension: .jsonl (one JSON record per row, as recommend --json, with row, line "
+    "and id; also on stdout), .csv (one row per person) or .html (a printable report). Written atomically: "
+    "all of it, or on error or interruption nothing. A line or CSV row may hold 1,048,576 characters, a CSV "
+    "value 131,072; a longer one is that row's error.\n\n"
+    "Exit codes: 0 every row triaged, 2 input, output, options or knowledge unusable, 3 some rows invalid "
+    "(each has its error record), 130 interrupted (OUTPUT is then left as it was), 141 the reader of "
+    "stdout went away."
 )
 
 
@@ -357,11 +529,17 @@ def batch(
         metavar="INPUT", show_default=False, help="A .csv or .jsonl file of intake answers, or - for stdin.")],
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUTPUT", show_default=False,
-        help="Write the JSONL to this file, atomically (all of it or, on error or Ctrl-C, none), "
-             "instead of stdout.")] = None,
+        help="Write to this file instead of stdout, atomically; .jsonl, .csv or .html.")] = None,
     input_format: Annotated[Optional[str], typer.Option(
         "--format", metavar="FORMAT", show_default=False,
         help="csv or jsonl (default: from the extension of INPUT; required with -).")] = None,
+    output_format: Annotated[Optional[str], typer.Option(
+        "--output-format", metavar="FORMAT", show_default=False,
+        help="jsonl, csv or html (default: from the extension of OUTPUT; jsonl on stdout).")] = None,
+    column_map: Annotated[Optional[list[str]], typer.Option(
+        "--map", metavar="COLUMN=ANSWER", show_default=False,
+        help="Read a column of another name as an answer, e.g. \"Pain Location=location\"; "
+             "\"COLUMN=\" ignores it. Repeatable.")] = None,
     encoding: Annotated[str, typer.Option(
         metavar="CODEC", help="The text encoding of INPUT, e.g. cp1252 for an old Excel export.")] = "utf-8",
     quiet: Annotated[bool, typer.Option(
@@ -370,28 +548,32 @@ def batch(
 ) -> None:
     """Triage a whole day's intake: one recommendation (or error) per row of a CSV or JSONL file.
 
-    Every row gets exactly one JSON line, in input order, so the people who must see a doctor first are flagged before they arrive. A progress bar shows on stderr in a terminal; a short summary ends every run on stderr.
+    Every row gets exactly one record, in input order, so the people who must see a doctor first are known before they arrive. A progress bar shows on stderr in a terminal; a summary naming everyone urgent ends every run on stderr.
     """
     from backmassage import batch as batching
+    from backmassage.output import signals_as_interrupt
 
     knowledge = knowledge_from(kb)
-    with batching.terminate_as_interrupt():
-        summary = batching.run_batch(source, output, knowledge, fmt=input_format, encoding=encoding,
+    with signals_as_interrupt():
+        summary = batching.run_batch(source, output, knowledge, fmt=input_format, out_format=output_format,
+                                     encoding=encoding, mapping=column_map or (),
                                      progress=not quiet and is_terminal(sys.stderr)
                                      and os.environ.get("TERM") != "dumb")
     if not quiet:
-        sys.stderr.write("\n".join(summary.lines()) + "\n")
+        exits.say("\n".join(summary.lines()))
     if summary.errors:
-        raise typer.Exit(EXIT_ROWS_INVALID)
+        raise typer.Exit(exits.ROWS_INVALID)
 
 
 def main() -> None:
-    """The console script: typer, plus a last guard so no traceback ever reaches a person."""
+    """The console script: typer under Group.main, plus a last guard so no traceback reaches a person."""
+    import gc
+
     try:
         app()
     except KeyboardInterrupt:
-        sys.stderr.write("Cancelled.\n")
-        sys.exit(EXIT_INTERRUPTED)
+        exits.say("Cancelled.")
+        sys.exit(exits.INTERRUPTED)
     finally:
         # The process ends next. Freezing the objects spares the interpreter's final garbage
         # collections, which would walk every object only to free memory the OS reclaims

@@ -1,20 +1,28 @@
 """Guided mode: the interview a person gets from ``backmassage recommend`` in a terminal.
 
-One plain question at a time, on stderr (stdout stays for the result). Where it hurts
-comes first, then the safety screen (warning signs and health history), then the rest.
-After every answer the engine runs on the answers so far: when the knowledge already says
-``emergency``, the interview stops so the emergency advice shows at once. This module
-holds no medical facts: what an answer means is decided by the knowledge and the engine.
+One plain question at a time, on stderr (stdout stays for the answer):
 
-Every reply goes through the parsers of ``backmassage.answers``, so the interview accepts
-exactly what the flags accept, and its answers give the same result as the equivalent
-command line. Ctrl-C or end of input at any prompt raises ``KeyboardInterrupt``; the CLI
-turns that into "Cancelled." and exit 130.
+1. where it hurts, then the age (it decides which warning signs apply);
+2. every warning-sign question that applies and that the flags did not answer, as
+   yes / no / not sure (a "not sure" is ``--unsure``); when every one was asked, the
+   answers are ``--screened``;
+3. then how it started, how long, the health history, the other symptoms and the pressure
+   preferred, but only the questions whose answer could change the advice for this person,
+   and in a menu only the choices that could (the knowledge decides: each is tried).
+
+After every answer the engine runs on the answers so far: once they mean ``emergency`` the
+questions stop, so the emergency advice shows at once. ``?`` at any question says why it
+is asked; ``q``, ``quit``, ``exit``, Ctrl-C or Ctrl-D stop with nothing advised (exit 130).
+Every answer understood is said back once, the same way (``→ lower back``).
+
+This module holds no medical facts: the questions, their reasons and the words for each
+answer come from the knowledge (``data/answers.yaml``); what an answer means is decided by
+the knowledge and the engine, through ``backmassage.api``.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as _dt
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -23,85 +31,64 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.text import Text
 
-from backmassage.answers import Answers, parse_age, parse_choice, parse_duration, parse_many
-from backmassage.errors import InvalidAnswer, suggest
-from backmassage.vocabulary import AGE_RANGE, CHOICES
+from backmassage import api
+from backmassage.answers import Answers
+from backmassage.errors import InvalidAnswer
+from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
+from backmassage.vocabulary import CHOICES, WARNING_SIGNS
 
 T = TypeVar("T")
 ReadLine = Callable[[], str]
 """Returns one line typed by the person; raises EOFError at the end of input."""
 
-MAX_WIDTH = 88
 EMERGENCY = "emergency"
+QUIT_WORDS = frozenset({"q", "quit", "exit", ":q", "stop"})
+HELP_WORDS = frozenset({"?", "help", "why", "why?"})
+YES = frozenset({"y", "yes", "yeah", "yep", "ja", "oui", "si"})
+NO = frozenset({"n", "no", "nope", "nah", "nein", "non"})
+NOT_SURE = frozenset({"not sure", "notsure", "not-sure", "unsure", "ns", "maybe", "dont know", "don't know",
+                      "do not know", "idk", "dunno", "not certain", "u"})
+NONE_WORDS = frozenset({"none", "n", "no", "nothing", "neither", "-", "0", "none of these"})
+MENU_MAX = 7
+"""A longer menu is split into groups of at most this many choices, asked one after the other."""
 
-# The warning signs asked one by one, as yes/no questions, right after where it hurts.
-# These are questions (wording), not rules: what a "yes" means is up to the knowledge.
-SCREEN: dict[str, tuple[str, str]] = {
-    "saddle-numbness": (
-        "Any numbness around your bottom, your genitals or between your legs?",
-        "Less feeling, numbness or pins and needles in the skin around your bottom, genitals or "
-        "inner thighs: the parts that would touch a saddle."),
-    "bladder-bowel-change": (
-        "Any new trouble controlling or passing urine or stools (pee or poo)?",
-        "Since the back pain began: trouble starting to pee, not feeling when you need to go, "
-        "leaking, or not being able to hold stools."),
-    "leg-weakness": (
-        "Is one of your legs, or both, getting weaker?",
-        "A leg that is weaker than usual and getting worse, for example a foot that drags or "
-        "trips, or trouble standing on your toes or heels. Pain alone is not weakness."),
-    "fever": (
-        "Do you have a fever or chills?",
-        "Feeling hot and shivery, or a temperature of 38 °C (100.4 °F) or more."),
-    "weight-loss": (
-        "Have you lost weight without trying?",
-        "Weight you lost without meaning to: not from dieting or more exercise."),
-    "night-pain": (
-        "Is there pain at night that does not ease when you change position?",
-        "Pain that wakes you or keeps you awake at night, however you lie."),
-}
-
-QUESTIONS: dict[str, tuple[str, str]] = {
-    "location": (
-        "Where does it hurt most?",
-        "Pick the place where the pain is worst. If it is in many places at once, pick widespread."),
+# How the choices of a long menu are grouped (wording, not medicine: the values are SPEC section 1's).
+GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "history": (
-        "Does any of these apply to you?",
-        "Pick every one that is true for you now, or was recently. Some of them change which "
-        "massage is safe for you, or mean a doctor should check you first."),
-    "age": (
-        "How old are you?",
-        f"Your age in whole years, from {AGE_RANGE[0]} to {AGE_RANGE[1]}. Some advice depends on age."),
-    "cause": (
-        "How did it start?",
-        "What you were doing when the pain began. If there was nothing in particular, pick unknown."),
-    "duration": (
-        "How long has it hurt?",
-        "How long ago the pain started: a number and a unit, for example 3 days, 2w or 6 months."),
+        ("Health conditions", ("osteoarthritis", "osteoporosis", "fibromyalgia", "disc-herniation", "cancer",
+                               "blood-clot", "immunosuppressed")),
+        ("Medicines, treatments and pregnancy", ("anticoagulants", "steroid-use", "recent-surgery", "iv-drug-use",
+                                                 "pregnancy")),
+    ),
     "symptoms": (
-        "Do you have any of these?",
-        "Pick every one you notice with your back pain. These help tell apart the kinds of back "
-        "pain, and so which massage suits it."),
-    "pressure": (
-        "Which massage pressure do you prefer?",
-        "How firmly you like to be massaged. It changes which technique comes first when several suit you."),
+        ("How it feels", ("stiffness", "tenderness", "spasm", "knot", "continuous-ache", "joint-stiffness")),
+        ("Other things you notice", ("shooting-pain", "tingling", "fatigue", "headaches", "poor-sleep")),
+    ),
 }
-
-YES, NO = {"y", "yes"}, {"n", "no"}
-NONE_WORDS = {"none", "no", "nothing", "-", "0"}
+# Tried to learn whether an age or a duration could change the advice.
+AGES_TRIED = (5, 12, 15, 17, 18, 25, 35, 45, 50, 55, 60, 65, 70, 75, 80, 90, 100)
+DURATIONS_TRIED = ("1d", "2d", "3d", "5d", "1w", "2w", "3w", "4w", "6w", "8w", "12w", "13w", "4m", "6m", "1y", "3y")
+MONTHS = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
 
 
 class WrongAnswer(Exception):
     """A reply that does not answer the question; its message is the hint shown to the person."""
 
 
+class Quit(KeyboardInterrupt):
+    """The person asked to stop (q, quit, exit, Ctrl-D): nothing is advised."""
+
+
 # --- the prompt layer -------------------------------------------------------------------
 
 def read_stdin_line() -> str:
     """One line from stdin, read as bytes so that no typed byte can make decoding fail."""
-    stream = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+    if sys.stdin is None:
+        raise EOFError
+    stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        if sys.stdin is None:
-            raise EOFError
         line = sys.stdin.readline()
     else:
         raw = stream.readline()
@@ -112,143 +99,170 @@ def read_stdin_line() -> str:
 
 
 class Prompter:
-    """Asks on a stderr console and reads replies; '?' shows help; wrong replies are asked again."""
+    """Asks on a stderr console and reads replies; ``?`` shows why; wrong replies are asked again."""
 
     def __init__(self, console: Console, read: ReadLine = read_stdin_line):
         self.console = console
         self.read = read
+        self.arrow = "→" if unicode_ok(console.file) else "->"
 
     def say(self, text: str | Text = "", style: str = "") -> None:
-        self.console.print(text if isinstance(text, Text) else Text(text, style=style))
+        self.console.print(text if isinstance(text, Text) else Text(clean(text, lines=True), style=style))
 
-    def ask(self, prompt: str | Text, parse: Callable[[str], T], help_text: str, prompt_end: str = "> ") -> T:
+    def echo(self, words: str) -> None:
+        """The answer understood, said back the one way every answer is."""
+        self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
+
+    def ask(self, prompt: str | Text, parse: Callable[[str], T], why: str) -> T:
         while True:
-            line = Text.assemble(prompt, (prompt_end, "bold")) if prompt else Text(prompt_end, style="bold")
-            self.console.print(line, end="")
+            self.console.print(prompt if isinstance(prompt, Text) else Text(clean(prompt)), end="")
+            self.console.print(Text("> ", style="bold"), end="")
             reply = self._read().strip()
-            if reply in ("?", "help"):
-                self.say(help_text, style="cyan")
+            lowered = reply.lower()
+            if lowered in QUIT_WORDS:
+                raise Quit
+            if lowered in HELP_WORDS:
+                self.say(Text("Why this is asked: ", style="bold cyan") + Text(clean(why), style="cyan"))
                 continue
             try:
                 return parse(reply)
             except WrongAnswer as hint:
-                self.say(str(hint), style="yellow")
+                self.say(Text(clean(str(hint)), style="yellow"))
 
     def _read(self) -> str:
-        self.console.file.flush()
         try:
+            self.console.file.flush()
             return self.read()
         except (EOFError, KeyboardInterrupt):
-            self.console.print()  # "Cancelled." then starts on its own line
-            raise KeyboardInterrupt from None
+            self.console.print()  # the message then starts on its own line
+            raise Quit from None
 
 
 def shown(text: str, limit: int = 40) -> str:
-    """A reply quoted back safely: no control characters, not too long."""
-    clean = "".join(c if c.isprintable() else "?" for c in text)
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+    """A reply quoted back safely: cleaned, not too long."""
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --- reply parsers (pure: they either return the answer or raise WrongAnswer) ------------
+# --- reply parsers (pure: they return the answer or raise WrongAnswer) --------------------
 
 def _normal(text: str) -> str:
-    return re.sub(r"[\s_]+", "-", text.strip().lower())
+    return re.sub(r"[\s_\-]+", "-", text.strip().lower()).strip("-")
 
 
-def _one_item(answer: str, text: str, numbered: Sequence[str]) -> str:
-    """A number from the list shown, a value name, a value's plain label, or a unique part of one."""
-    text = text.strip()
-    if text.isdigit():
-        number = int(text)
-        if 1 <= number <= len(numbered):
-            return numbered[number - 1]
-        raise WrongAnswer(f"There is no number {shown(text)}: the numbers go from 1 to {len(numbered)}.")
-    labels = CHOICES[answer]
-    for value, label in labels.items():
-        if text.lower() == label.lower():
-            return value
-    try:
-        chosen = parse_choice(answer, _normal(text))
-    except InvalidAnswer as error:
-        suggestion = error.suggestion
-    else:
-        if chosen is None:
-            raise WrongAnswer("Type a number or a name from the list.")
-        return chosen
-    if len(text) >= 3:
-        fits = [value for value, label in labels.items() if text.lower() in label.lower()]
-        if len(fits) == 1:
-            return fits[0]
-        if fits:
-            listed = ", ".join(f"{numbered.index(v) + 1} {v}" if v in numbered else v for v in fits)
-            raise WrongAnswer(f"'{shown(text)}' fits more than one: {listed}. Type the number or the name.")
-    if not suggestion:
-        close = suggest(text, [label.lower() for label in labels.values()])
-        suggestion = next((labels[v] for v in labels if labels[v].lower() == close), None) if close else None
-    if suggestion:
-        raise WrongAnswer(f"'{shown(text)}' is not one of the choices. Did you mean '{suggestion}'?")
-    raise WrongAnswer(f"'{shown(text)}' is not one of the choices: type a number from 1 to {len(numbered)}, "
-                      "or a name (? for help).")
+class Menu:
+    """Numbered choices of one answer, read by number, value, label, synonym or a unique part of a label."""
 
+    def __init__(self, answer: str, values: Sequence[str], knowledge: Any):
+        self.answer = answer
+        self.values = list(values)
+        self.knowledge = knowledge
+        self.labels = {value: knowledge.vocabulary.label(answer, value) for value in self.values}
 
-def parse_one_reply(answer: str, reply: str, numbered: Sequence[str], required: bool) -> str | None:
-    """A single choice: a number, a name or a label; empty means skipped unless required."""
-    if not reply.strip():
-        if required:
-            raise WrongAnswer(f"This one is needed: type a number from 1 to {len(numbered)}, or a name.")
-        return None
-    return _one_item(answer, reply, numbered)
-
-
-def parse_many_reply(answer: str, reply: str, numbered: Sequence[str]) -> tuple[str, ...]:
-    """Several choices: numbers or names separated by commas or spaces; empty or 'none' for none."""
-    text = reply.strip()
-    if not text or text.lower() in NONE_WORDS:
-        return ()
-    chosen: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
+    def one(self, text: str) -> str:
+        text = text.strip()
+        if text.isdigit():
+            number = int(text)
+            if 1 <= number <= len(self.values):
+                return self.values[number - 1]
+            raise WrongAnswer(f"There is no number {shown(text)}: the numbers go from 1 to {len(self.values)}.")
         try:
-            chosen.append(_one_item(answer, part, numbered))
-        except WrongAnswer:
-            words = part.split()
-            if len(words) < 2:
-                raise
-            try:  # "1 3 5" or "spasm knot"
-                chosen += [_one_item(answer, word, numbered) for word in words]
+            value = api.parse_answers(self.knowledge, require_location=False, **{self.answer: text})
+            chosen = getattr(value, self.answer)
+            if isinstance(chosen, tuple):
+                chosen = chosen[0] if len(chosen) == 1 else None
+        except InvalidAnswer as error:
+            chosen, suggestion = None, error.suggestion
+        else:
+            suggestion = None
+        if chosen in self.values:
+            return str(chosen)
+        if chosen is not None:
+            raise WrongAnswer(f"'{shown(text)}' is not one of these choices: type a number from 1 to "
+                              f"{len(self.values)}.")
+        if len(text) >= 3:
+            fits = [v for v, label in self.labels.items() if text.lower() in label.lower()]
+            if len(fits) == 1:
+                return fits[0]
+            if fits:
+                listed = ", ".join(f"{self.values.index(v) + 1} ({self.labels[v]})" for v in fits)
+                raise WrongAnswer(f"'{shown(text)}' fits more than one: {listed}. Type its number.")
+        if suggestion in self.values:
+            raise WrongAnswer(f"'{shown(text)}' is not one of the choices. Did you mean "
+                              f"{self.values.index(suggestion) + 1} ({self.labels[suggestion]})?")
+        raise WrongAnswer(f"'{shown(text)}' is not one of the choices: type a number from 1 to "
+                          f"{len(self.values)}, or ? to see why this is asked.")
+
+    def single(self, reply: str) -> str | None:
+        """One choice, or None for Enter (not answered)."""
+        if not reply.strip():
+            return None
+        return self.one(reply)
+
+    def many(self, reply: str) -> tuple[str, ...]:
+        """Several choices: numbers or names separated by commas or spaces; Enter, n or none for none."""
+        text = reply.strip()
+        if not text or text.lower() in NONE_WORDS:
+            return ()
+        chosen: list[str] = []
+        for part in (p.strip() for p in re.split(r"[,;]", text)):
+            if not part:
+                continue
+            try:
+                chosen.append(self.one(part))
             except WrongAnswer:
-                _one_item(answer, part, numbered)  # raises the hint about the whole part
-                raise
-    return parse_many(answer, chosen)
+                words = part.split()
+                if len(words) < 2:
+                    raise
+                try:  # "1 3 5", or "spasm knots"
+                    chosen += [self.one(word) for word in words]
+                except WrongAnswer:
+                    self.one(part)  # raises the hint about the whole part
+                    raise
+        return tuple(v for v in self.values if v in chosen)
 
 
-def parse_yes_no(reply: str) -> bool:
-    text = reply.strip().lower()
+def parse_yes_no_unsure(reply: str) -> str:
+    """'yes', 'no' or 'unsure'."""
+    text = " ".join(reply.strip().lower().replace("’", "'").split())
     if text in YES:
-        return True
+        return "yes"
     if text in NO:
-        return False
+        return "no"
+    if text in NOT_SURE:
+        return "unsure"
     if not text:
-        raise WrongAnswer("Please answer y (yes) or n (no).")
-    raise WrongAnswer(f"'{shown(reply)}' is not yes or no: please answer y or n (? explains the question).")
+        raise WrongAnswer("Please answer y (yes), n (no) or not sure.")
+    raise WrongAnswer(f"'{shown(reply)}' is not yes, no or not sure: please answer y, n or not sure "
+                      "(? says why this is asked).")
 
 
-def parse_duration_reply(reply: str) -> tuple[int, str] | None:
+def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int, str] | None:
+    """(days, normalised text) from '3 days', 'a week', '1.5 weeks', '10 years', 'since March'; None for Enter."""
     text = reply.strip()
     if not text:
         return None
     if text.isdigit():
-        raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks or {text} months (or {text}d, {text}w, {text}m).")
-    years = re.fullmatch(r"(\d{1,3})\s*(y|yr|yrs|year|years)", text.lower())
-    if years:
-        months = int(years.group(1)) * 12
-        raise WrongAnswer(f"Please give years as months: {months} months (or {months}m).")
+        raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks, {text} months or {text} years.")
+    since = re.fullmatch(r"(?:since|from)\s+(?:early\s+|late\s+|mid\s+|the\s+start\s+of\s+|the\s+end\s+of\s+)?"
+                         r"([a-z]+)\.?", text.lower())
+    if since and since.group(1)[:3] in {m[:3] for m in MONTHS}:
+        month = next(n for m, n in MONTHS.items() if m.startswith(since.group(1)[:3]))
+        today = today or _dt.date.today()
+        ago = (today.month - month) % 12
+        name = next(m for m, n in MONTHS.items() if n == month).capitalize()
+        if ago == 0:
+            raise WrongAnswer(f"Since {name}, this month: about how many days or weeks? For example 10 days.")
+        if ago == 1:
+            raise WrongAnswer(f"Since {name}: about how many weeks is that? For example 5 weeks.")
+        text = f"{ago} months"
+    from backmassage.answers import parse_duration
+
     try:
         days, normal = parse_duration(text)
     except InvalidAnswer:
-        raise WrongAnswer(f"'{shown(text)}' is not a length of time: type a number and a unit, "
-                          "for example 3 days, 2w or 6 months.") from None
+        raise WrongAnswer(f"'{shown(reply)}' is not a length of time: type a number and a unit, "
+                          "for example 3 days, a week, 2 months or 10 years.") from None
     if days is None or normal is None:
         return None
     return days, normal
@@ -258,210 +272,370 @@ def parse_age_reply(reply: str) -> int | None:
     text = reply.strip()
     if not text:
         return None
+    from backmassage.answers import parse_age
+    from backmassage.vocabulary import AGE_RANGE
+
     try:
         return parse_age(text)
     except InvalidAnswer:
         low, high = AGE_RANGE
-        raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}.") from None
+        raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}, "
+                          "for example 42.") from None
 
 
-# --- why a warning sign is asked -------------------------------------------------------
+def describe_days(days: int) -> str:
+    """'2 weeks', '3 days', 'about 6 months': the echo of a duration."""
+    if days % 365 == 0 and days >= 365:
+        n = days // 365
+        return f"{n} year{'s' * (n != 1)}"
+    if days % 30 == 0 and days >= 30:
+        n = days // 30
+        return f"{n} month{'s' * (n != 1)}"
+    if days % 7 == 0 and days >= 7:
+        n = days // 7
+        return f"{n} week{'s' * (n != 1)}"
+    return f"{days} day{'s' * (days != 1)}"
 
-def rules_reading(knowledge: Any, symptom: str) -> list[str]:
-    """The names of the red flags that read one symptom (for the '?' of a screen question)."""
-    names = []
-    for rule in knowledge.red_flags:
-        if _reads_symptom(rule.when, symptom):
-            names.append(rule.name)
-    return list(dict.fromkeys(names))
 
-
-def _reads_symptom(expression: Any, symptom: str) -> bool:
-    values = getattr(expression, "values", None)
-    if getattr(expression, "answer", None) == "symptoms" and values is not None and symptom in values:
-        return True
-    parts = list(getattr(expression, "parts", ()))
-    if hasattr(expression, "part"):
-        parts.append(expression.part)
-    return any(_reads_symptom(part, symptom) for part in parts)
-
+# --- which questions can change the advice ---------------------------------------------------
 
 def with_changes(answers: Answers, **changes: Any) -> Answers:
-    """A copy of the answers with some changed (Answers is a NamedTuple or a frozen dataclass)."""
-    if dataclasses.is_dataclass(answers):
-        return dataclasses.replace(answers, **changes)
-    return answers._replace(**changes)  # type: ignore[attr-defined,no-any-return]
+    return answers._replace(**changes)
+
+
+def advice_key(answers: Answers, knowledge: Any) -> tuple[Any, ...]:
+    """What a person is told to do, without the words that merely repeat their answers."""
+    rec = api.recommend_answers(answers, knowledge)
+    return (rec.triage, rec.condition.id if rec.condition else None,
+            tuple((t.id, t.session_minutes, t.frequency) for t in rec.techniques),
+            tuple(a.id for a in rec.avoid), tuple(f.id for f in rec.red_flags), rec.cautions, rec.self_care,
+            tuple(api.warning_signs_to_ask(answers, knowledge)))
+
+
+def relevant_values(answers: Answers, knowledge: Any, answer: str, values: Iterable[str]) -> list[str]:
+    """The values of a question that, given, would change the advice for these answers."""
+    base = advice_key(answers, knowledge)
+    found = []
+    for value in values:
+        if answer in ("symptoms", "history"):
+            current = getattr(answers, answer) or ()
+            changed = with_changes(answers, **{answer: tuple(dict.fromkeys((*current, value)))})
+        else:
+            changed = with_changes(answers, **{answer: value})
+        if advice_key(changed, knowledge) != base:
+            found.append(value)
+    return found
+
+
+def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
+    """Whether any answer to this question could change the advice."""
+    base = advice_key(answers, knowledge)
+    if answer == "age":
+        tries: Iterable[Answers] = (with_changes(answers, age=age) for age in AGES_TRIED)
+    elif answer == "duration":
+        from backmassage.answers import parse_duration
+
+        tries = (with_changes(answers, duration=text, duration_days=parse_duration(text)[0])
+                 for text in DURATIONS_TRIED)
+    else:
+        return bool(relevant_values(answers, knowledge, answer, _values(answer)))
+    return any(advice_key(changed, knowledge) != base for changed in tries)
+
+
+def _values(answer: str) -> tuple[str, ...]:
+    if answer == "symptoms":
+        return tuple(v for v in CHOICES["symptoms"] if v not in WARNING_SIGNS)
+    return CHOICES[answer]
+
+
+def _answered(answers: Answers, name: str) -> bool:
+    if name == "duration":
+        return answers.duration_days is not None
+    return getattr(answers, name) is not None
+
+
+OPTIONAL_QUESTIONS = ("cause", "duration", "history", "symptoms", "pressure")
+
+
+def needs_questions(answers: Answers, knowledge: Any) -> bool:
+    """Whether the interview has anything to ask: a missing location, a warning sign not yet
+    answered, or an open question whose answer could change the advice."""
+    if answers.location is None:
+        return True
+    if not answers.screened and api.warning_signs_to_ask(answers, knowledge):
+        return True
+    return any(not _answered(answers, name) and can_change(answers, knowledge, name)
+               for name in ("age", *OPTIONAL_QUESTIONS))
 
 
 # --- the interview ----------------------------------------------------------------------
 
 class Interview:
-    def __init__(self, answers: Answers, knowledge: Any, asked_by_flags: Iterable[str], prompter: Prompter):
+    def __init__(self, answers: Answers, knowledge: Any, prompter: Prompter):
         self.answers = answers
         self.knowledge = knowledge
+        self.words = knowledge.vocabulary
         self.p = prompter
-        # Answered before the interview (by a flag): never asked again.
-        self.flagged = set(asked_by_flags) | {name for name in ("location", "cause", "symptoms", "history",
-                                                                "duration", "age", "pressure")
-                                              if self._has(name)}
-
-    # Which questions to ask --------------------------------------------------------------
-
-    def _has(self, name: str) -> bool:
-        value = getattr(self.answers, "duration_days" if name == "duration" else name)
-        return bool(value) if isinstance(value, tuple) else value is not None
-
-    def given(self, name: str) -> bool:
-        """Answered by a flag: never asked again."""
-        return name in self.flagged
-
-    def is_emergency(self) -> bool:
-        from backmassage import engine
-
-        return engine.recommend(self.answers, self.knowledge).triage == EMERGENCY
+        self.given = {name for name in ("location", "cause", "symptoms", "history", "duration", "age", "pressure")
+                      if _answered(answers, name)}
+        self.asked_signs: set[str] = set()
+        self.asked: set[str] = set()
+        self.stopped = False
 
     def set(self, **changes: Any) -> None:
         self.answers = with_changes(self.answers, **changes)
 
+    def is_emergency(self) -> bool:
+        return api.recommend_answers(self.answers, self.knowledge).triage == EMERGENCY
+
+    def label(self, answer: str, value: str) -> str:
+        return self.words.label(answer, value)
+
+    def question(self, answer: str) -> tuple[str, str]:
+        return self.words.questions[answer]
+
     def run(self) -> Answers:
-        self.p.say("A few questions about your back pain. Type ? at any question to see what it means, "
-                   "Ctrl-C to stop.", style="dim")
-        if not self.given("location"):
+        self.p.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
+                   "q to stop.", style="dim")
+        if "location" not in self.given:
             self.ask_location()
-        steps: list[Callable[[], None]] = [self.ask_screen, self.ask_history, self.ask_age, self.ask_cause,
-                                           self.ask_duration, self.ask_symptoms, self.ask_pressure]
+        steps: list[Callable[[], None]] = [self.ask_age, self.ask_screen, self.ask_cause, self.ask_duration,
+                                           self.ask_history, self.ask_symptoms, self.ask_pressure]
         for step in steps:
-            if self.is_emergency():
-                self.p.say()
-                self.p.say("Stopping the questions here: your answers show a warning sign that needs "
-                           "emergency care now. The advice follows.", style="bold red")
-                self.p.say()
+            if self.stop_if_emergency():
                 return self.answers
             step()
+        # A later answer can make a question asked for (a warning sign that applies from an age,
+        # a question skipped as not mattering): ask those too, until nothing more can matter.
+        for _ in range(3):
+            before = (self.answers, set(self.asked_signs))
+            for step in steps:
+                if self.stop_if_emergency():
+                    return self.answers
+                step()
+            if (self.answers, self.asked_signs) == before:
+                break
+        self.finish_screen()
         self.p.say()
         return self.answers
 
+    def stop_if_emergency(self) -> bool:
+        if self.stopped or not self.is_emergency():
+            return self.stopped
+        self.stopped = True
+        self.p.say()
+        self.p.say("Stopping the questions here: your answers show a warning sign that needs emergency "
+                   "care now. The advice follows.", style="bold red")
+        self.p.say()
+        return True
+
+    def finish_screen(self) -> None:
+        """``screened`` when every warning sign that applies was asked (or answered by a flag)."""
+        if self.answers.screened:
+            return
+        left = set(api.warning_signs_to_ask(self.answers, self.knowledge)) - self.asked_signs
+        if not left and self.asked_signs:
+            self.set(screened=True)
+
     # The questions -----------------------------------------------------------------------
 
-    def heading(self, name: str) -> None:
+    def heading(self, text: str, note: str = "") -> None:
         self.p.say()
-        self.p.say(QUESTIONS[name][0], style="bold")
+        line = Text(clean(text), style="bold")
+        if note:
+            line.append(f"  {clean(note)}", style="dim")
+        self.p.say(line)
 
-    def show_choices(self, answer: str, values: Sequence[str]) -> None:
-        width = len(str(len(values)))
-        for number, value in enumerate(values, start=1):
-            label = CHOICES[answer][value]
-            line = Text.assemble((f"  {number:>{width}}  ", "bold"), label)
-            if not _normal(label).startswith(value):
+    def show(self, menu: Menu) -> None:
+        width = len(str(len(menu.values)))
+        for number, value in enumerate(menu.values, start=1):
+            line = Text.assemble((f"  {number:>{width}}  ", "bold"), clean(menu.labels[value]))
+            if not _normal(menu.labels[value]).startswith(value):
                 line.append(f"  ({value})", style="dim")
             self.p.say(line)
 
-    def ask_single(self, name: str, required: bool = False, empty: str = "skipped") -> str | None:
-        """One choice; ``empty`` says what pressing Enter means when the answer is not required."""
-        values = list(CHOICES[name])
-        self.heading(name)
-        self.show_choices(name, values)
-        how = "Number or name" + ("" if required else ", Enter to skip" if empty == "skipped" else f", Enter for {empty}")
-        value = self.p.ask(Text(how + " ", style="dim"),
-                           lambda reply: parse_one_reply(name, reply, values, required),
-                           QUESTIONS[name][1])
-        self.echo(name, [value] if value else [], empty)
-        return value
-
-    def ask_many(self, name: str, values: Sequence[str]) -> tuple[str, ...]:
-        self.heading(name)
-        self.show_choices(name, values)
-        chosen = self.p.ask(Text("Numbers or names, separated by commas, Enter for none ", style="dim"),
-                            lambda reply: parse_many_reply(name, reply, values),
-                            QUESTIONS[name][1] + " Type numbers or names separated by commas, e.g. 1,3; "
-                            "press Enter if none apply.")
-        self.echo(name, chosen, "none")
-        return chosen
-
-    def echo(self, name: str, values: Sequence[str], nothing: str) -> None:
-        """Say back what was understood, so a loosely typed reply can be checked at a glance."""
-        words = "; ".join(CHOICES[name][value] for value in values) or nothing
-        self.p.say(Text("→ " + words, style="dim"))
-
     def ask_location(self) -> None:
-        self.set(location=self.ask_single("location", required=True))
+        question, why = self.question("location")
+        menu = Menu("location", CHOICES["location"], self.knowledge)
+        self.heading(question)
+        self.show(menu)
 
-    def ask_screen(self) -> None:
-        if self.given("symptoms"):
-            return
-        self.p.say()
-        self.p.say("Some safety questions first. Answer y (yes) or n (no).", style="bold")
-        for symptom, (question, meaning) in SCREEN.items():
-            if symptom in self.answers.symptoms:
-                continue
-            if self.is_emergency():
-                return
-            why = rules_reading(self.knowledge, symptom)
-            help_text = meaning + (" It is asked because it can be a warning sign: " + "; ".join(why) + "."
-                                   if why else " It is one of the warning signs checked before any massage.")
-            if self.p.ask(Text(question + " "), parse_yes_no, help_text, prompt_end="[y/n] "):
-                self.set(symptoms=parse_many("symptoms", [*self.answers.symptoms, symptom]))
+        def parse(reply: str) -> str:
+            value = menu.single(reply)
+            if value is None:
+                raise WrongAnswer(f"This one is needed: type a number from 1 to {len(menu.values)}, or a name.")
+            return value
 
-    def ask_history(self) -> None:
-        if self.given("history"):
-            return
-        self.set(history=self.ask_many("history", list(CHOICES["history"])))
+        value = self.p.ask(Text("Number or name ", style="dim"), parse, why)
+        self.p.echo(menu.labels[value])
+        self.set(location=value)
+        self.given.add("location")
+
+    def should_ask(self, name: str) -> bool:
+        return name not in self.given and name not in self.asked and can_change(self.answers, self.knowledge, name)
 
     def ask_age(self) -> None:
-        if self.given("age"):
+        if not self.should_ask("age"):
             return
-        self.heading("age")
-        self.set(age=self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, QUESTIONS["age"][1]))
+        self.asked.add("age")
+        question, why = self.question("age")
+        self.heading(question)
+        age = self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
+        self.p.echo(f"{age} years" if age is not None else "not answered")
+        self.set(age=age)
+
+    def ask_screen(self) -> None:
+        if self.answers.screened:
+            return
+        to_ask = [s for s in api.warning_signs_to_ask(self.answers, self.knowledge) if s not in self.asked_signs]
+        if not to_ask:
+            return
+        if not self.asked_signs:
+            self.p.say()
+            self.p.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
+        for sign in to_ask:
+            if self.stop_if_emergency():
+                return
+            warning = self.words.warning_signs[sign]
+            self.asked_signs.add(sign)
+            reply = self.p.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
+                               parse_yes_no_unsure, warning.why)
+            self.p.echo({"yes": "yes", "no": "no", "unsure": "not sure"}[reply])
+            if reply == "yes":
+                self.set(symptoms=tuple(v for v in CHOICES["symptoms"]
+                                        if v in {*(self.answers.symptoms or ()), sign}))
+            elif reply == "unsure":
+                self.set(unsure=tuple(v for v in WARNING_SIGNS if v in {*self.answers.unsure, sign}))
+
+    def ask_single(self, name: str, empty: str = "not answered") -> None:
+        if not self.should_ask(name):
+            return
+        self.asked.add(name)
+        question, why = self.question(name)
+        values = CHOICES[name] if name != "pressure" else CHOICES["pressure"]
+        menu = Menu(name, values, self.knowledge)
+        self.heading(question)
+        self.show(menu)
+        enter = "Enter to skip" if empty == "not answered" else f"Enter for {empty}"
+        value = self.p.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
+        self.p.echo(menu.labels[value] if value else empty)
+        self.set(**{name: value})
 
     def ask_cause(self) -> None:
-        if self.given("cause"):
-            return
-        self.set(cause=self.ask_single("cause"))
-
-    def ask_duration(self) -> None:
-        if self.given("duration"):
-            return
-        self.heading("duration")
-        reply = self.p.ask(Text("For example 3 days, 2w or 6 months, Enter to skip ", style="dim"),
-                           parse_duration_reply, QUESTIONS["duration"][1])
-        if reply is not None:
-            from backmassage.expressions import describe_days
-
-            self.set(duration_days=reply[0], duration=reply[1])
-            self.p.say(Text("→ " + describe_days(reply[0]), style="dim"))
-
-    def ask_symptoms(self) -> None:
-        if self.given("symptoms"):
-            return
-        others = [value for value in CHOICES["symptoms"] if value not in SCREEN]
-        more = self.ask_many("symptoms", others)
-        self.set(symptoms=parse_many("symptoms", [*self.answers.symptoms, *more]))
+        self.ask_single("cause")
 
     def ask_pressure(self) -> None:
-        if self.given("pressure") or not self.pressure_matters():
+        self.ask_single("pressure", empty="no preference")
+
+    def ask_duration(self) -> None:
+        if not self.should_ask("duration"):
             return
-        self.set(pressure=self.ask_single("pressure", empty="no preference"))
+        self.asked.add("duration")
+        question, why = self.question("duration")
+        self.heading(question)
+        reply = self.p.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
+                           parse_duration_reply, why)
+        if reply is None:
+            self.p.echo("not answered")
+            return
+        self.p.echo(describe_days(reply[0]))
+        self.set(duration_days=reply[0], duration=reply[1])
 
-    def pressure_matters(self) -> bool:
-        """Only ask for a preferred pressure when it can change which massage comes first."""
-        from backmassage import engine
+    def ask_list(self, name: str) -> None:
+        """A list question, only its choices that could change the advice, in short menus."""
+        if name in self.given or name in self.asked:
+            return
+        relevant = relevant_values(self.answers, self.knowledge, name, _values(name))
+        if not relevant:
+            return
+        self.asked.add(name)
+        question, why = self.question(name)
+        groups: list[tuple[str, list[str]]] = [("", relevant)]
+        if len(relevant) > MENU_MAX:
+            groups = [(title, [v for v in values if v in relevant]) for title, values in GROUPS.get(name, ())]
+            placed = {v for _, values in groups for v in values}
+            groups.append(("Anything else", [v for v in relevant if v not in placed]))
+            groups = [(title, values) for title, values in groups if values]
+        chosen: list[str] = list(getattr(self.answers, name) or ())
+        for number, (title, values) in enumerate(groups, start=1):
+            note = f"{title} ({number} of {len(groups)})" if len(groups) > 1 else ""
+            menu = Menu(name, values, self.knowledge)
+            self.heading(question, note)
+            self.show(menu)
+            picked = self.p.ask(Text("Numbers or names, separated by commas; Enter or n for none ", style="dim"),
+                                menu.many, why + " Type numbers or names separated by commas, for example 1,3; "
+                                "press Enter or type n if none apply.")
+            self.p.echo("; ".join(menu.labels[v] for v in picked) or "none")
+            chosen += picked
+        self.set(**{name: tuple(v for v in CHOICES[name] if v in chosen)})
 
-        orders = {tuple(t.id for t in engine.recommend(with_changes(self.answers, pressure=p),
-                                                       self.knowledge).techniques)
-                  for p in (None, *CHOICES["pressure"])}
-        return len(orders) > 1
+    def ask_history(self) -> None:
+        self.ask_list("history")
+
+    def ask_symptoms(self) -> None:
+        self.ask_list("symptoms")
 
 
-def interview(answers: Answers, knowledge: Any, asked_by_flags: Iterable[str] = (), *,
-              no_color: bool = False, read: ReadLine | None = None, console: Console | None = None) -> Answers:
-    """Ask, on stderr, for the answers the flags did not give; return all the answers.
+def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read: ReadLine | None = None,
+              console: Console | None = None) -> Answers:
+    """Ask, on stderr, for what the flags did not give; return all the answers.
 
-    Stops early when the answers so far already mean an emergency. Raises KeyboardInterrupt
-    on Ctrl-C or end of input. ``read`` and ``console`` are for tests.
+    Stops early when the answers so far already mean an emergency. Raises ``Quit`` (a
+    ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and
+    ``console`` are for tests.
     """
     if console is None:
-        console = Console(stderr=True, highlight=False, no_color=True if no_color else None)
-        if console.width > MAX_WIDTH:
-            console.width = MAX_WIDTH
+        color = False if no_color else wants_color()
+        console = Console(stderr=True, highlight=False, no_color=True if color is False else None)
+        console.width = layout_width(console.width)
     prompter = Prompter(console, read or read_stdin_line)
-    return Interview(answers, knowledge, asked_by_flags, prompter).run()
+    try:
+        return Interview(answers, knowledge, prompter).run()
+    except Quit:
+        prompter.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
+                     style="bold")
+        raise
+
+
+# --- the answers in words (for the saved page) ---------------------------------------------
+
+def answers_in_words(rec: Any, knowledge: Any) -> list[tuple[str, str]]:
+    """(question, answer in words) for each answer, and what was asked of the warning signs."""
+    a = rec.answers
+    words = knowledge.vocabulary
+
+    def label(answer: str, value: str) -> str:
+        try:
+            return words.label(answer, value)
+        except KeyError:
+            return value
+
+    def one(answer: str, value: str | None) -> str:
+        return label(answer, value) if value else "not answered"
+
+    def many(answer: str, values: tuple[str, ...] | None, skip: Iterable[str] = ()) -> str:
+        if values is None:
+            return "not answered"
+        shown_values = [label(answer, v) for v in values if v not in skip]
+        return "; ".join(shown_values) or "none"
+
+    rows = [
+        (words.questions["location"][0], one("location", a.location)),
+        (words.questions["age"][0], f"{a.age} years" if a.age is not None else "not answered"),
+        (words.questions["cause"][0], one("cause", a.cause)),
+        (words.questions["duration"][0], describe_days(a.duration_days) if a.duration_days is not None
+         else "not answered"),
+        (words.questions["history"][0], many("history", a.history)),
+        (words.questions["symptoms"][0], many("symptoms", a.symptoms, skip=WARNING_SIGNS)),
+    ]
+    if a.pressure:
+        rows.append((words.questions["pressure"][0], label("pressure", a.pressure)))
+    signs = [label("symptoms", s) for s in (a.symptoms or ()) if s in WARNING_SIGNS]
+    rows.append(("Warning signs you have", "; ".join(signs) or "none"))
+    if rec.unsure:
+        rows.append(("Warning signs you were not sure of", "; ".join(label("symptoms", s) for s in rec.unsure)))
+    if rec.not_asked:
+        rows.append(("Warning signs NOT asked", "; ".join(label("symptoms", s) for s in rec.not_asked)))
+    elif a.screened:
+        rows.append(("Warning-sign questions", "all asked"))
+    return rows

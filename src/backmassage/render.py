@@ -1,28 +1,40 @@
 """How a recommendation looks in a terminal (rich). Text from the knowledge is never markup.
 
-The ordinary answer is built as one rich ``Text`` and printed once: no tables or panels, so
-that only ``rich.console`` and ``rich.text`` load on the way to a person's first answer. The
-warning-signs panel (``rich.panel``) and the browsing tables (``rich.table``) load when needed.
+The answer comes in two sizes. The short one (the default) is what a person in pain needs
+on one screen: what to do, the massage to ask for (pressure, length, how often), what to
+avoid and why, the cautions that matter most, what was not asked, and where the rest is.
+For an ordinary case it fits 24 lines of 80 columns (tests/test_render.py checks it), and
+when it would not, the least needed parts go first: the reason for the massage, then the
+third caution. ``--details`` adds the rest: the condition, every technique with its
+benefits, self-care, the note for the therapist, the whole explanation and the sources
+with their links. Warning signs always come first, whole, in a panel.
+
+Lines are wrapped here, between words only (never inside a word, never at a hyphen, never
+inside a URL: a word longer than the line is left whole for the terminal to fold), at a
+width from ``terminal.layout_width``: so a 10-column terminal gets lines of 20 and never
+an error. Every piece of text goes through ``terminal.clean`` first.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
+
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from backmassage.engine import NO_TECHNIQUES_AT
-from backmassage.expressions import describe_days
-from backmassage.model import Recommendation
-from backmassage.vocabulary import CHOICES
+from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
 
-MAX_WIDTH = 88
+SCREEN_LINES = 24
+"""The short answer of an ordinary case fits a terminal of this many lines."""
+SHORT_CAUTIONS = 3
 INDENT = 3
-MORE_TECHNIQUES = 2  # shown with their reasons after the first; the rest by name only
-DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage "
-              "therapist (RMT) or a doctor; if in doubt, ask a healthcare professional.")
+DISCLAIMER = "Not a diagnosis or medical advice: if in doubt, ask a doctor."
+NO_DOSE = "How long and how often: ask your therapist (no study sets them for this)."
+SHORT_OTHERS = 2  # other suitable massages named in the short answer
 TRIAGE_BANNER = {
     "emergency": ("EMERGENCY", "bold white on red", "red",
                   "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local emergency number."),
@@ -33,246 +45,442 @@ TRIAGE_BANNER = {
     "massage": ("MASSAGE", "bold black on green", "green",
                 "Book a registered massage therapist (RMT)."),
 }
+NO_TECHNIQUES_AT = ("urgent", "emergency")
+
+Labels = Callable[[str, str], str]
+"""(answer, value) -> the knowledge's plain words for it: ('symptoms', 'fever') -> 'fever or chills'."""
 
 
 def make_console(no_color: bool = False, **options: Any) -> Console:
     width = options.pop("width", None)
-    console = Console(highlight=False, no_color=True if no_color else None, width=width, **options)
-    if width is None and console.width > MAX_WIDTH:
-        console.width = MAX_WIDTH
+    color = False if no_color else wants_color()
+    console = Console(highlight=False, no_color=True if color is False else None, width=width, **options)
+    if width is None:
+        console.width = layout_width(console.width)
     return console
 
 
+class Marks:
+    """The little signs in front of lines, in ASCII where the terminal cannot show Unicode."""
+
+    def __init__(self, console: Console):
+        fancy = unicode_ok(console.file)
+        self.bullet = "•" if fancy else "*"
+        self.avoid = "✗" if fancy else "x"
+        self.caution = "!"
+        self.plus = "+"
+        self.dot = "·" if fancy else "-"
+        self.arrow = "→" if fancy else "->"
+
+
 class Page:
-    """Lines of styled text, wrapped to the console's width, printed in one go."""
+    """Lines of styled text, wrapped between words to a width, printed in one go."""
 
-    def __init__(self, width: int):
-        self.width = width
+    def __init__(self, console: Console):
+        self.console = console
+        self.width = layout_width(console.width)
         self.text = Text()
+        self.marks = Marks(console)
 
-    def line(self, text: str = "", style: str = "") -> None:
-        for part in textwrap.wrap(text, self.width) or [""]:
-            self.text.append(part + "\n", style=style)
+    @property
+    def lines(self) -> int:
+        return self.text.plain.count("\n")
 
-    def pieces(self, *pieces: tuple[str, str]) -> None:
-        """One short line made of (text, style) pieces."""
-        for text, style in pieces:
-            self.text.append(text, style=style)
-        self.text.append("\n")
+    def _wrapped(self, text: Text, width: int) -> list[Text]:
+        """The text cut into lines between words only; a word longer than a line stays whole."""
+        if not text.plain:
+            return [Text()]
+        offsets = []
+        column = 0
+        for match in re.finditer(r"\S+\s*", text.plain):
+            word = match.group()
+            if column and column + cell_len(word.rstrip()) > width:
+                offsets.append(match.start())
+                column = 0
+            column += cell_len(word)
+        lines = list(text.divide(offsets))
+        for line in lines:
+            line.rstrip()
+        return lines
 
-    def banner(self, label: str, style: str, action: str) -> None:
-        """The triage line: a coloured label, then what to do, wrapped beside it."""
-        tag = f" {label} "
-        lines = textwrap.wrap(action, self.width - len(tag) - 2) or [""]
-        self.text.append(tag, style=style)
-        self.text.append("  " + lines[0] + "\n", style="bold")
-        for line in lines[1:]:
-            self.text.append(" " * (len(tag) + 2) + line + "\n", style="bold")
+    def line(self, *pieces: str | tuple[str, str], style: str = "", prefix: Text | tuple[str, str] | None = None) -> None:
+        """One paragraph of (text, style) pieces, wrapped; ``prefix`` (a marker) hangs before it."""
+        text = Text(style=style)
+        for piece in pieces:
+            content, piece_style = (piece, "") if isinstance(piece, str) else piece
+            text.append(clean(content), style=piece_style)
+        if isinstance(prefix, tuple):
+            prefix = Text(prefix[0], style=prefix[1])
+        hang = prefix.cell_len if prefix is not None else 0
+        for number, line in enumerate(self._wrapped(text, self.width - hang)):
+            if prefix is not None:
+                self.text.append_text(prefix if number == 0 else Text(" " * hang))
+            self.text.append_text(line)
+            self.text.append("\n")
+
+    def blank(self) -> None:
+        if self.text.plain and not self.text.plain.endswith("\n\n"):
+            self.text.append("\n")
 
     def heading(self, title: str) -> None:
-        self.text.append("\n" + title + "\n", style="bold underline")
+        self.blank()
+        self.text.append(clean(title) + "\n", style="bold underline")
 
-    def bullets(self, items: list[str] | tuple[str, ...], marker: str = "•", style: str = "") -> None:
+    def bullets(self, items: Sequence[str], marker: str, style: str = "") -> None:
         for item in items:
-            lines = textwrap.wrap(item, self.width - INDENT) or [""]
-            self.text.append(f"{marker:<{INDENT - 1}} ", style=style)
-            self.text.append(lines[0] + "\n")
-            for line in lines[1:]:
-                self.text.append(" " * INDENT + line + "\n")
+            self.item(marker, item, style)
+
+    def item(self, marker: str, content: str | Sequence[str | tuple[str, str]], style: str = "") -> None:
+        pieces = [content] if isinstance(content, str) else list(content)
+        self.line(*pieces, prefix=(f"{clean(marker):<{INDENT - 1}} ", style))
+
+    def verbatim(self, text: str, style: str = "") -> None:
+        """A line never wrapped (a command to copy, a URL): the terminal folds it if it must."""
+        self.text.append(clean(text) + "\n", style=style)
+
+    def banner(self, label: str, style: str, action: str) -> None:
+        tag = f" {label} "
+        if len(tag) + 2 + 12 > self.width:  # too narrow to stand beside: the action goes below
+            self.text.append(tag + "\n", style=style)
+            self.line((action, "bold"))
+            return
+        self.line((action, "bold"), prefix=Text.assemble((tag, style), "  "))
 
     def print(self, console: Console) -> None:
         self.text.rstrip()
-        console.print(self.text, overflow="ignore", crop=False, soft_wrap=True)  # already wrapped above
+        console.print(self.text, soft_wrap=True)  # wrapped already, between words
 
 
-def render_recommendation(rec: Recommendation, console: Console, rerun_command: bool = False) -> None:
-    """The whole answer, most important first: what to do, what to ask for, what to avoid, why.
+# --- the words of an answer --------------------------------------------------------------------
 
-    For emergency and urgent answers only the warning, its reasons and its sources are shown:
-    nothing about massage may distract from what to do now (the JSON still has every field).
-    """
-    if rec.red_flags:
-        _warning_panel(rec, console)
-    page = Page(console.width)
-    if not rec.red_flags:
-        label, style, _, action = TRIAGE_BANNER[rec.triage]
-        page.banner(label, style, action)
-    if rec.triage not in NO_TECHNIQUES_AT:
-        _condition(rec, page)
-        _techniques(rec, page)
-        _avoid_and_cautions(rec, page)
-        page.heading("Tell your therapist")
-        page.line(therapist_note(rec), style="italic")
-    page.heading("Why this advice")
-    page.bullets(_steps(rec, "triage", "missing") if rec.triage in NO_TECHNIQUES_AT
-                 else _steps(rec, "triage", "condition", "missing"))
-    _sources(rec, page)
-    if rerun_command:
-        page.heading("Run this again without the questions")
-        page.pieces((rerun_line(rec.answers), "bold"))  # never wrapped: one line to copy and paste
-    page.line()
-    page.line(DISCLAIMER + f" Knowledge version {rec.knowledge_version}.", style="dim")
-    page.print(console)
+def pressure_words(pressure: Sequence[str]) -> str:
+    if not pressure:
+        return ""
+    if len(pressure) == 1:
+        return f"{pressure[0]} pressure"
+    return f"{pressure[0]} to {pressure[-1]} pressure"
 
 
-def _steps(rec: Recommendation, *steps: str) -> list[str]:
-    """The explanation sentences of the given steps (technique reasons are shown with the techniques)."""
-    kinds = rec.explanation_steps or ("triage",) * len(rec.explanation)
-    return [sentence for sentence, kind in zip(rec.explanation, kinds) if kind in steps]
-
-
-def _warning_panel(rec: Recommendation, console: Console) -> None:
-    from rich.console import Group
-    from rich.panel import Panel
-
-    label, style, border, action = TRIAGE_BANNER[rec.triage]
-    body: list[Any] = [Text.assemble((f" {label} ", style), "  ", (action, "bold"))]
-    for flag in rec.red_flags:
-        body += [Text(), Text(flag.name, style="bold"), Text(flag.advice)]
-    console.print(Panel(Group(*body), title="Warning signs", title_align="left", border_style=border,
-                        padding=(0, 1)))
-
-
-def _condition(rec: Recommendation, page: Page) -> None:
-    if not rec.condition:
-        return
-    page.heading("What your answers point to")
-    page.pieces((rec.condition.name, "bold"), (f"  · {match_words(rec.condition.score)}", ""))
-    if rec.condition.description:
-        page.line(rec.condition.description)
-    if rec.alternatives:
-        page.line("Also possible: " + ", ".join(a.name for a in rec.alternatives), style="dim")
+def dose_words(technique: Any) -> str:
+    """'light to medium pressure, 60-minute sessions, once a week for 8 weeks'"""
+    parts = [pressure_words(tuple(technique.pressure))]
+    if technique.session_minutes:
+        parts.append(f"{technique.session_minutes}-minute sessions")
+    if technique.frequency:
+        frequency = str(technique.frequency).rstrip(".")
+        if frequency[1:2].islower():
+            frequency = frequency[:1].lower() + frequency[1:]
+        parts.append(frequency)
+    return ", ".join(p for p in parts if p)
 
 
 def match_words(score: float) -> str:
     """How well the answers fit a pattern, in words: a score is not a probability of disease."""
     if score >= 0.75:
-        return f"a strong match with your answers ({score:.2f})"
-    return f"a fair match with your answers ({score:.2f})" if score >= 0.5 else f"a weak match ({score:.2f})"
+        return "a strong match"
+    return "a fair match" if score >= 0.5 else "a weak match"
 
 
-def _techniques(rec: Recommendation, page: Page) -> None:
+def grouped_avoid(rec: Any) -> list[tuple[str, str]]:
+    """(names, reason) with the techniques that share a reason named together."""
+    groups: dict[str, list[str]] = {}
+    for avoid in rec.avoid:
+        groups.setdefault(avoid.reason, []).append(avoid.name or avoid.id)
+    return [(", ".join(names), reason) for reason, names in groups.items()]
+
+
+def steps(rec: Any, *kinds: str) -> list[str]:
+    """The explanation sentences of the given steps (all of them when the steps are not known)."""
+    if not rec.explanation_steps:
+        return list(rec.explanation)
+    return [sentence for sentence, kind in zip(rec.explanation, rec.explanation_steps) if kind in kinds]
+
+
+def _label(labels: Labels | None, answer: str, value: str) -> str:
+    if labels is None:
+        return value
+    try:
+        return labels(answer, value)
+    except (KeyError, LookupError):
+        return value
+
+
+def not_asked_words(rec: Any, labels: Labels | None) -> str | None:
+    if not rec.not_asked:
+        return None
+    signs = "; ".join(_label(labels, "symptoms", s) for s in rec.not_asked)
+    if rec.triage in NO_TECHNIQUES_AT:
+        return f"Not asked about: {signs}. If you have any of these, tell the doctor."
+    return (f"Not asked about: {signs}. These warning signs were not asked, so this advice cannot rule "
+            "them out: if you have any of them, see a doctor before booking a massage.")
+
+
+def unsure_words(rec: Any, labels: Labels | None) -> str | None:
+    if not rec.unsure:
+        return None
+    signs = "; ".join(_label(labels, "symptoms", s) for s in rec.unsure)
+    return f"You were not sure about: {signs}. The advice treats this as a possible warning sign."
+
+
+# --- the answer ----------------------------------------------------------------------------------
+
+def render_recommendation(rec: Any, console: Console, *, labels: Labels | None = None, details: bool = False,
+                          rerun: str | None = None) -> None:
+    """The answer, most important first. ``rerun``: the command that gives it again with no question."""
+    if rec.red_flags:
+        warning_panel(rec, console)
+    if details:
+        page = detailed_page(rec, console, labels, rerun)
+    else:
+        page = short_page(rec, console, labels, rerun)
+    page.print(console)
+
+
+def short_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
+    """The short answer, dropping the least needed parts until it fits one screen."""
+    page = Page(console)
+    for why, cautions in ((True, SHORT_CAUTIONS), (False, SHORT_CAUTIONS), (False, 2)):
+        page = Page(console)
+        _short(rec, page, labels, rerun, why=why, cautions=cautions)
+        if page.lines <= SCREEN_LINES - 1:  # and a line for the shell's prompt
+            break
+    return page
+
+
+def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int) -> None:
+    marks = page.marks
+    if not rec.red_flags:
+        label, style, _, action = TRIAGE_BANNER[rec.triage]
+        page.banner(label, style, action)
+    if rec.triage in NO_TECHNIQUES_AT:
+        page.heading("Why")
+        page.bullets(steps(rec, "triage")[:1], marks.bullet)
+    else:
+        page.blank()
+        if rec.condition:
+            page.line("Your answers fit: ", (clean(rec.condition.name), "bold"),
+                      f", {match_words(rec.condition.score)}.")
+        _best_technique(rec, page, why=why)
+        if rec.avoid:
+            page.heading("Avoid")
+            for names, reason in grouped_avoid(rec):
+                page.item(marks.avoid, [(names, "bold"), f": {reason}"], style="bold red")
+        if rec.cautions and cautions:
+            page.heading("Be careful")
+            page.bullets(list(rec.cautions[:cautions]), marks.caution, style="bold yellow")
+    for words in (unsure_words(rec, labels), not_asked_words(rec, labels)):
+        if words:
+            page.blank()
+            page.line((words, "bold" if words.startswith("Not asked") else ""))
+    page.blank()
+    more = "More: --details for the rest and the sources"
+    if rec.triage not in NO_TECHNIQUES_AT:
+        more += "; --save advice.html for your therapist"
+    page.line((more + ".", "dim"))
+    if rerun:
+        page.line(("Run this again without the questions:", "dim"))
+        page.verbatim(rerun, style="bold")
+    page.line((DISCLAIMER, "dim"))
+
+
+def _best_technique(rec: Any, page: Page, *, why: bool) -> None:
     if not rec.techniques:
+        page.line("No massage technique suits these answers: ask a doctor or physiotherapist what would.")
         return
     cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
     page.heading("Massage to ask for" + cleared)
     best = rec.techniques[0]
-    page.pieces((best.name, "bold cyan"),
-                (f"  {'-'.join(best.pressure)} pressure · {best.session_minutes} min sessions", ""))
-    page.line(best.why)
-    page.line("How often: " + best.frequency, style="dim")
-    page.line("What it can do:")
-    page.bullets(list(best.benefits), marker="+", style="green")
-    if len(rec.techniques) > 1:
-        page.line("Also suitable:")
-        page.bullets([f"{t.name}: {t.why}" for t in rec.techniques[1:1 + MORE_TECHNIQUES]], marker="·")
-        hidden = rec.techniques[1 + MORE_TECHNIQUES:]
-        if hidden:
-            page.line(f"Also on the list: {', '.join(t.name for t in hidden)} (details with --json).", style="dim")
+    dose = dose_words(best)
+    page.line((clean(best.name), "bold cyan"), (f": {dose}." if dose else "."))
+    if not best.session_minutes and not best.frequency:
+        page.line((NO_DOSE, "dim"))
+    if why and best.why:
+        page.line(best.why)
+    others = [t.name for t in rec.techniques[1:]]
+    if others:
+        more = f", and {len(others) - SHORT_OTHERS} more" if len(others) > SHORT_OTHERS else ""
+        page.line((f"Also suitable: {', '.join(others[:SHORT_OTHERS])}{more}.", "dim"))
 
 
-def _avoid_and_cautions(rec: Recommendation, page: Page) -> None:
-    if rec.avoid:
-        page.heading("Avoid")
-        page.bullets(_steps(rec, "avoid") or [f"{a.name or a.id}: {a.reason}" for a in rec.avoid],
-                     marker="✗", style="bold red")
-    if rec.cautions:
-        page.heading("Be careful")
-        page.bullets(rec.cautions, marker="!", style="bold yellow")
-
-
-def _sources(rec: Recommendation, page: Page) -> None:
-    if not rec.sources:
+def warning_panel(rec: Any, console: Console) -> None:
+    """The warning signs, whole, in a panel (plain lines when the terminal is too narrow)."""
+    label, style, border, action = TRIAGE_BANNER[rec.triage]
+    width = layout_width(console.width)
+    if width < 40:
+        page = Page(console)
+        page.banner(label, style, action)
+        for flag in rec.red_flags:
+            page.blank()
+            page.line((flag.name, "bold"))
+            page.line(flag.advice)
+        page.blank()
+        page.print(console)
+        console.print()
         return
-    page.heading("Sources")
-    for number, source in enumerate(rec.sources, start=1):
-        title = f"{number}. {source.title}"
-        page.line(title if len(title) <= page.width else title[: page.width - 1] + "…", style="dim")
-    page.line("Links to every source: add --json, or run backmassage explain ID.", style="dim")
+    from rich.console import Group
+    from rich.panel import Panel
+
+    body: list[Any] = [Text.assemble((f" {label} ", style), "  ", (clean(action), "bold"))]
+    for flag in rec.red_flags:
+        body += [Text(), Text(clean(flag.name), style="bold"), Text(clean(flag.advice))]
+    console.print(Panel(Group(*body), title="Warning signs", title_align="left", border_style=border,
+                        padding=(0, 1), width=width))
 
 
-def rerun_line(answers: Any) -> str:
-    import shlex
-
-    return "backmassage recommend " + " ".join(shlex.quote(arg) for arg in answers.as_flags())
-
-
-def therapist_note(rec: Recommendation) -> str:
-    """A few sentences the person can show an RMT, built from their own answers."""
-    a = rec.answers
-    parts = []
-    if a.location:
-        where = CHOICES["location"][a.location]
-        since = f" for {describe_days(a.duration_days)}" if a.duration_days is not None else ""
-        started = f", since {CHOICES['cause'][a.cause]}" if a.cause and a.cause != "unknown" else ""
-        parts.append(f"I have pain in my {where}{since}{started}.")
-    if a.symptoms:
-        parts.append("I notice " + ", ".join(CHOICES["symptoms"][s] for s in a.symptoms) + ".")
-    if a.history:
-        parts.append("My health history: " + ", ".join(CHOICES["history"][h] for h in a.history) + ".")
-    if rec.techniques:
-        wish = f"I would like {rec.techniques[0].name}"
-        # Pass the preference on only where the technique uses it: a rule may have ruled it out.
-        liked = a.pressure and a.pressure in rec.techniques[0].pressure
-        parts.append(wish + (f", with {a.pressure} pressure." if liked else "."))
-    if rec.avoid:
-        parts.append("Please avoid " + ", ".join(x.name or x.id for x in rec.avoid) + ".")
-    return " ".join(parts)
+def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
+    page = Page(console)
+    marks = page.marks
+    if not rec.red_flags:
+        label, style, _, action = TRIAGE_BANNER[rec.triage]
+        page.banner(label, style, action)
+    if rec.triage not in NO_TECHNIQUES_AT:
+        if rec.condition:
+            page.heading("What your answers point to")
+            page.line((clean(rec.condition.name), "bold"), f" ({match_words(rec.condition.score)}, "
+                      f"score {rec.condition.score:.2f})")
+            if rec.condition.description:
+                page.line(rec.condition.description)
+            if rec.alternatives:
+                page.line(("Also possible: " + ", ".join(a.name for a in rec.alternatives) + ".", "dim"))
+        if rec.techniques:
+            cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
+            page.heading("Massage to ask for" + cleared)
+            for number, technique in enumerate(rec.techniques, start=1):
+                dose = dose_words(technique)
+                page.blank() if number > 1 else None
+                page.line((f"{number}. {technique.name}", "bold cyan"), (f": {dose}." if dose else ""))
+                if technique.why:
+                    page.line(technique.why)
+                for benefit in technique.benefits:
+                    page.item(marks.plus, benefit, style="green")
+        if rec.avoid:
+            page.heading("Avoid")
+            for names, reason in grouped_avoid(rec):
+                page.item(marks.avoid, [(names, "bold"), f": {reason}"], style="bold red")
+        if rec.cautions:
+            page.heading("Be careful")
+            page.bullets(list(rec.cautions), marks.caution, style="bold yellow")
+        if rec.self_care:
+            page.heading("Between sessions")
+            page.bullets(list(rec.self_care), marks.bullet)
+        if rec.therapist_note:
+            page.heading("Tell your therapist")
+            page.line((rec.therapist_note, "italic"))
+    page.heading("Why this advice")
+    page.bullets(list(rec.explanation), marks.bullet)
+    for words in (unsure_words(rec, labels), not_asked_words(rec, labels)):
+        if words:
+            page.blank()
+            page.line((words, "bold" if words.startswith("Not asked") else ""))
+    if rec.unanswered:
+        page.blank()
+        page.line("Not answered: " + ", ".join(rec.unanswered) + ".")
+    if rec.sources:
+        page.heading("Sources")
+        for number, source in enumerate(rec.sources, start=1):
+            kind = f" ({source.kind})" if getattr(source, "kind", None) else ""
+            page.item(f"{number}.", [source.title, (kind, "dim")])
+            if source.url:
+                page.text.append(" " * INDENT)
+                page.verbatim(source.url, style="dim")
+    if rerun:
+        page.heading("Run this again without the questions")
+        page.verbatim(rerun, style="bold")
+    page.blank()
+    page.line((f"{DISCLAIMER} Knowledge {rec.knowledge_version} ({rec.knowledge_fingerprint[:12]}).", "dim"))
+    return page
 
 
 # --- browsing ----------------------------------------------------------------------------------
 
-def render_conditions(knowledge: Any, console: Console) -> None:
-    from rich.table import Table
+def render_list(kind: str, items: list[dict[str, Any]], console: Console) -> None:
+    """One line per item: its id, then its name (and a few words more), wrapped under the name."""
+    page = Page(console)
+    title = {"conditions": "Back-pain patterns", "techniques": "Kinds of massage", "red-flags": "Red flags",
+             "contraindications": "Contraindications", "sources": "Sources"}[kind]
+    page.line((f"{title} ({len(items)})", "bold underline"))
+    id_width = min(max((len(clean(item["id"])) for item in items), default=0) + 2, max(page.width // 3, 8))
+    for item in items:
+        extra = ""
+        if kind == "red-flags" and item.get("triage"):
+            extra = f" [{item['triage']}]"
+        elif kind == "techniques" and item.get("pressure"):
+            extra = f" ({pressure_words(item['pressure'])})"
+        elif kind == "sources" and item.get("kind"):
+            extra = f" ({item['kind']})"
+        ident = clean(item["id"])
+        if len(ident) + 1 > id_width:
+            page.verbatim(ident, style="cyan")
+            page.line((item["name"], "bold"), (extra, "dim"), prefix=(" " * id_width, ""))
+        else:
+            page.line((item["name"], "bold"), (extra, "dim"), prefix=(f"{ident:<{id_width}}", "cyan"))
+    page.blank()
+    page.line(("Details: backmassage explain ID", "dim"))
+    page.print(console)
 
-    table = Table(title="Back-pain patterns", title_justify="left", expand=True)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("name", style="bold")
-    table.add_column("massage, best first")
-    for condition in knowledge.conditions:
-        table.add_row(condition.id, condition.name, ", ".join(t.id for t in condition.techniques))
-    console.print(table)
-    console.print(Text("Details: backmassage explain ID", style="dim"))
+
+def render_items(items: list[dict[str, Any]], console: Console) -> None:
+    for number, item in enumerate(items):
+        if number:
+            console.print()
+        render_item(item, console, shared=len(items) > 1)
 
 
-def render_techniques(knowledge: Any, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(title="Kinds of massage", title_justify="left", expand=True)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("name", style="bold")
-    table.add_column("pressure")
-    table.add_column("session", no_wrap=True)
-    for technique in knowledge.techniques.values():
-        table.add_row(technique.id, technique.name, ", ".join(technique.pressure), f"{technique.session_minutes} min")
-    console.print(table)
-    console.print(Text("Details: backmassage explain ID", style="dim"))
-
-
-def render_item(item: dict[str, Any], console: Console) -> None:
-    page = Page(console.width)
-    page.pieces((item["name"], "bold"), (f"  ({item['kind']} {item['id']})", "dim"))
+def render_item(item: dict[str, Any], console: Console, shared: bool = False) -> None:
+    page = Page(console)
+    marks = page.marks
+    page.line((item["name"], "bold"), (f"  ({item['kind']} {item['id']})", "dim"))
+    if shared:
+        page.line(("This id names more than one thing; each is shown.", "dim"))
     for key, title in (("description", None), ("when", "Raised when"), ("advice", "What to do"),
-                       ("caution", "Caution"), ("reason", "Why techniques are left out"),
-                       ("frequency", "How often")):
+                       ("caution", "Caution"), ("reason", "Why techniques are left out")):
         if item.get(key):
             page.line(f"{title}: {item[key]}" if title else item[key])
     if item.get("triage"):
         page.line(f"Triage: {item['triage']}")
     if item.get("pressure"):
-        page.line(f"Pressure: {', '.join(item['pressure'])} · {item['session_minutes']} min sessions")
+        page.line("Pressure: " + ", ".join(item["pressure"]))
+    if item["kind"] == "source":
+        if item.get("source_kind"):
+            page.line(f"Kind of evidence: {item['source_kind']}")
+        if item.get("url"):
+            page.line("Link:")
+            page.verbatim(item["url"])
+        if item.get("original"):
+            page.line(f"Original: {item['original']}")
+        if item.get("cited_by"):
+            page.heading("Used by")
+            page.bullets(item["cited_by"], marks.bullet)
     if item.get("benefits"):
         page.heading("What it can do")
-        page.bullets(item["benefits"])
+        page.bullets(item["benefits"], marks.plus)
     if item.get("techniques"):
         page.heading("Massage, best first")
-        page.bullets([f"{t['name']} ({t['id']}): {t['why']}" for t in item["techniques"]])
+        page.bullets([f"{t['name']} ({t['id']}): {t['why']}" for t in item["techniques"]], marks.bullet)
+    doses = [d for d in item.get("doses", ()) if d.get("session_minutes") or d.get("frequency")]
+    if doses:
+        page.heading("How much")
+        page.bullets([", ".join(str(x) for x in (f"{d['session_minutes']}-minute sessions" if d.get("session_minutes")
+                                                  else None, d.get("frequency"),
+                                                  f"when {d['when']}" if d.get("when") else None) if x)
+                      for d in doses], marks.bullet)
+    if item.get("conditions"):
+        page.heading("Suggested for")
+        page.line(", ".join(item["conditions"]))
     if item.get("avoid"):
         page.heading("Leaves out")
-        page.bullets([f"{t['name']} ({t['id']})" for t in item["avoid"]], marker="✗")
+        page.bullets([f"{t['name']} ({t['id']})" for t in item["avoid"]], marks.avoid)
     if item.get("cautions"):
         page.heading("Be careful")
-        page.bullets(item["cautions"], marker="!")
-    page.heading("Sources")
-    page.bullets([s["title"] + (f" {s['url']}" if s["url"] else "") for s in item["sources"]], marker="-")
+        page.bullets(item["cautions"], marks.caution)
+    if item.get("self_care"):
+        page.heading("Between sessions")
+        page.bullets(item["self_care"], marks.bullet)
+    if item.get("sources"):
+        page.heading("Sources")
+        for source in item["sources"]:
+            page.item("-", source["title"])
+            if source.get("url"):
+                page.text.append(" " * INDENT)
+                page.verbatim(source["url"], style="dim")
     page.print(console)
