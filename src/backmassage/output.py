@@ -1,0 +1,268 @@
+"""The one writer of output files: all of the new content, or the old file as it was.
+
+``open_output(path)`` is a context manager that yields a binary file to write to:
+
+- ``None`` or ``-``: stdout. It cannot be atomic: what is written stays written.
+- A regular file, or a name that does not exist yet: a temporary file with a short name
+  (``.bm-XXXXXXXX.tmp``, so that an OUTPUT name as long as the system allows still works) in the
+  same folder, flushed, fsynced, then ``os.replace``d over the target, and the folder fsynced.
+  A replaced file keeps its permissions; a new one is readable by its owner only (health data).
+  Should anything go wrong (an exception, Ctrl-C, any signal that ``signals_as_interrupt``
+  turns into one), the temporary file is removed and the target is left as it was.
+- A symlink: its target is written as above; the link itself stays a link.
+- A character device or a FIFO (``/dev/null``, ``/dev/stdout``, ``/dev/tty``, a named pipe):
+  written straight to, never replaced, since replacing it would turn a device into a file.
+  ``/dev/stdout``, ``/dev/stderr`` and ``/dev/fd/N`` always mean the open stream, even when it
+  is redirected to a regular file.
+- A folder, a block device or a socket: refused (``OutputError``), before anything is read.
+
+``signals_as_interrupt()`` makes every signal that ends a process and that a program can catch
+(SIGTERM, SIGHUP from a dropped ssh, SIGQUIT, SIGUSR1, ...) raise ``Interrupted``, a
+``KeyboardInterrupt``, so that the writer cleans up exactly as for Ctrl-C and the command exits
+130. A second signal while that cleanup runs is ignored, so it cannot cut the cleanup short.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO, NamedTuple, cast
+
+from backmassage.errors import BackmassageError
+
+BUFFER = 1 << 16
+TEMP_PREFIX, TEMP_SUFFIX = ".bm-", ".tmp"
+_STREAM_ALIASES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
+
+
+class OutputError(BackmassageError):
+    """OUTPUT cannot be written (exit 2); nothing was replaced."""
+
+
+class Output(NamedTuple):
+    file: BinaryIO
+    name: str | None  # the path as given; None for stdout
+    kind: str  # "stdout", "file" (written atomically) or "stream" (a device or a FIFO)
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+
+def shown(path: str) -> str:
+    """A path as it can be shown on a terminal (control characters escaped)."""
+    from backmassage.terminal import clean
+
+    return clean(path)
+
+
+def _writes_straight(path: str) -> bool:
+    """Whether ``path`` is a stream to write to as it is (a device, a FIFO, an open descriptor)."""
+    if path.startswith(_STREAM_ALIASES) or path in ("/dev/stdout", "/dev/stderr"):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def check_output(path: str | None, input_path: str | None = None) -> None:
+    """Refuse an OUTPUT that can never be written, before any input is read (OutputError)."""
+    if path is None or path == "-" or _writes_straight(path):
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise OutputError(f"cannot write {shown(path)}: it is a folder")
+        if stat.S_ISBLK(mode):
+            raise OutputError(f"will not write {shown(path)}: it is a disk (a block device)")
+        if stat.S_ISSOCK(mode):
+            raise OutputError(f"cannot write {shown(path)}: it is a socket")
+        if input_path not in (None, "-") and _same_file(input_path, path):
+            raise OutputError(f"{shown(path)} is the input file: write the results to another file")
+    folder = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"cannot write {shown(path)}: the folder {shown(folder)} does not exist")
+
+
+@contextmanager
+def open_output(path: str | None, input_path: str | None = None) -> Iterator[Output]:
+    """Yield the file to write OUTPUT to (see the module's docstring)."""
+    if path is None or path == "-":
+        yield from _stdout()
+        return
+    check_output(path, input_path)
+    if _writes_straight(path):
+        yield from _stream(path)
+        return
+    yield from _atomic(path)
+
+
+def _stdout() -> Iterator[Output]:
+    stream = sys.stdout
+    closed = OutputError("cannot write the results to stdout: it is closed (pass -o OUTPUT)")
+    if stream is None or getattr(stream, "closed", False):
+        raise closed
+    try:
+        os.fstat(stream.fileno())
+    except (io.UnsupportedOperation, AttributeError):
+        pass  # an in-memory stdout (a test runner's): usable
+    except (OSError, ValueError):
+        raise closed from None
+    try:
+        stream.flush()
+    except (OSError, ValueError) as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        raise closed from None
+    binary = getattr(stream, "buffer", None)
+    file = binary if binary is not None else _TextAsBinary(stream)
+    yield Output(cast(BinaryIO, file), None, "stdout")
+    file.flush()
+
+
+def _stream(path: str) -> Iterator[Output]:
+    try:
+        # No O_CREAT and no O_TRUNC: a device or a FIFO is written to, never made or emptied.
+        handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+    with open(handle, "wb", buffering=BUFFER) as file:
+        try:
+            yield Output(file, path, "stream")
+            file.flush()
+        except OSError as error:
+            if isinstance(error, BrokenPipeError):
+                raise
+            raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+
+
+def _atomic(path: str) -> Iterator[Output]:
+    import tempfile
+
+    target = os.path.realpath(path)  # a symlink: its target is replaced, the link is kept
+    folder = os.path.dirname(target)
+    temp: str | None = None
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+        with open(handle, "wb", buffering=BUFFER) as file:
+            yield Output(file, path, "file")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))  # a replaced file keeps its permissions
+        except FileNotFoundError:
+            pass  # a new file stays private (mkstemp makes it 0600)
+        os.replace(temp, target)
+        temp = None
+    except OSError as error:
+        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+    _sync_folder(folder)
+
+
+class _TextAsBinary:
+    """stdout without a binary buffer (an embedding): encode there."""
+
+    def __init__(self, text: Any):
+        self._text = text
+
+    def write(self, data: bytes) -> int:
+        self._text.write(data.decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (best effort: not every system can open a folder)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+# --- signals ---------------------------------------------------------------------------------------
+
+# Every signal whose default action ends the process and that a program can catch, except the
+# faults a Python program cannot survive anyway (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT).
+# SIGPIPE stays ignored (Python's default): a closed pipe is a BrokenPipeError where it happens.
+ENDING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM",
+                  "SIGPROF", "SIGXCPU", "SIGXFSZ", "SIGPWR", "SIGIO", "SIGSTKFLT", "SIGTRAP", "SIGSYS")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal asked the program to stop; it is handled like Ctrl-C (exit 130)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_as_interrupt() -> Iterator[None]:
+    """Within the block, the first ending signal raises ``Interrupted``; later ones are ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def interrupt(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if stopping:
+            return  # already unwinding: let the cleanup finish
+        stopping = True
+        raise Interrupted(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ENDING_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None or number in previous:
+            continue
+        try:
+            handler = signal.getsignal(number)
+            if handler is signal.SIG_IGN:
+                continue  # ignored by whoever started us (nohup, a shell's background job): stays so
+            previous[number] = handler
+            signal.signal(number, interrupt)
+        except (OSError, ValueError, TypeError):
+            continue
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            try:
+                signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+            except (OSError, ValueError, TypeError):
+                pass
