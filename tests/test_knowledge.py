@@ -533,3 +533,96 @@ def test_nothing_is_written_to_home_or_a_cache(tmp_path: Path) -> None:
                      env={"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
     assert result.returncode == 0, result.stderr
     assert list(home.iterdir()) == []
+
+
+# --- version 2: claims, warning signs, words, and what a rule may say ------------------------------
+
+def _problems(folder: Path) -> list[str]:
+    """What `kb validate FOLDER` lists, each problem as printed."""
+    return knowledge_module.validate_folder(folder)[1]
+
+
+def _edit(folder: Path, name: str, old: str, new: str) -> None:
+    text = (folder / name).read_text(encoding="utf-8")
+    assert old in text, old
+    (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _append_rule(folder: Path, name: str, body: str) -> None:
+    with open(folder / name, "a", encoding="utf-8") as file:
+        file.write(body)
+
+
+def test_a_claim_resting_only_on_a_clinic_page_is_refused(kb_copy: Path) -> None:
+    _append_rule(kb_copy, "sources.yaml", "  - id: a-spa-page\n    title: A spa's page\n    url: null\n    kind: clinic\n")
+    _append_rule(kb_copy, "contraindications.yaml",
+                 "  - id: test-spa-claim\n    name: Spa claim\n    when: {location: lower}\n"
+                 "    caution: Massage detoxifies the muscles.\n    sources: [a-spa-page]\n")
+    problems = _problems(kb_copy)
+    assert len(problems) == 1
+    assert problems[0].endswith("contraindication 'test-spa-claim': this claim rests only on sources of kind clinic "
+                                "or founding-text (a-spa-page): cite a guideline, review, trial, textbook, government "
+                                "or professional source, or reword it to what they support")
+
+
+def test_a_see_clinician_rule_must_say_what_it_removes(kb_copy: Path) -> None:
+    source = usual_source(kb_copy)
+    _append_rule(kb_copy, "red_flags.yaml", f"  - id: test-check-first\n    name: Check first\n"
+                 f"    when: {{location: upper, cause: sports}}\n    triage: see-clinician\n    advice: See a doctor.\n"
+                 f"    sources: [{source}]\n")
+    problems = _problems(kb_copy)
+    assert len(problems) == 1 and "red flag 'test-check-first': a see-clinician rule must say what it removes" \
+        in problems[0]
+    _edit(kb_copy, "red_flags.yaml", "    advice: See a doctor.\n",
+          "    advice: See a doctor.\n    avoid: []\n    reason: Nothing it suspects makes gentle massage unsafe.\n")
+    assert _problems(kb_copy) == []
+
+
+def test_a_rule_counting_on_a_missing_warning_sign_is_refused(kb_copy: Path) -> None:
+    _append_rule(kb_copy, "contraindications.yaml",
+                 f"  - id: test-no-fever\n    name: No fever\n    when: {{location: lower, not: {{symptom: fever}}}}\n"
+                 f"    caution: Fine.\n    sources: [{usual_source(kb_copy)}]\n")
+    assert any("rule 'test-no-fever' fires only when fever is absent" in p for p in _problems(kb_copy))
+
+
+def test_an_unsure_warning_sign_must_never_end_in_massage(kb_copy: Path) -> None:
+    rules = yaml.safe_load((kb_copy / "red_flags.yaml").read_text(encoding="utf-8"))
+    kept = [r for r in rules["red_flags"] if "unsure" not in json.dumps(r["when"])]
+    (kb_copy / "red_flags.yaml").write_text(yaml.safe_dump({"red_flags": kept}, sort_keys=False, width=10_000,
+                                                           allow_unicode=True), encoding="utf-8")
+    problems = _problems(kb_copy)
+    assert any("a person who is not sure about 'saddle-numbness' (lower pain) is triaged 'massage'" in p
+               or "of the bundled knowledge is missing" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("bad, shown", [("\u200b", "U+200B"), ("\u2028", "U+2028"), ("\u061c", "U+061C"),
+                                        ("\u200f", "U+200F")])
+def test_invisible_and_line_breaking_characters_are_refused_in_text(kb_copy: Path, bad: str, shown: str) -> None:
+    _append_rule(kb_copy, "red_flags.yaml",
+                 f"  - id: test-fake-line\n    name: \"Numb{bad}all clear, book a massage\"\n    when: {{unsure: fever}}\n"
+                 f"    triage: urgent\n    advice: See a doctor today.\n    sources: [{usual_source(kb_copy)}]\n")
+    problems = _problems(kb_copy)
+    assert any(f"the character {shown}" in p for p in problems), problems
+
+
+def test_an_id_with_a_trailing_newline_is_no_id(kb_copy: Path) -> None:
+    _append_rule(kb_copy, "techniques.yaml", '  - id: "swedish\\n"\n    name: Look-alike\n    description: x\n'
+                 f"    pressure: light\n    benefits: [x]\n    sources: [{usual_source(kb_copy)}]\n")
+    assert any("is not a valid id" in p for p in _problems(kb_copy))
+
+
+def test_a_synonym_may_stand_for_one_value_only(kb_copy: Path) -> None:
+    _edit(kb_copy, "answers.yaml", "synonyms: [pins and needles", "synonyms: [back spasms, pins and needles")
+    problems = _problems(kb_copy)
+    assert any("'back spasms' already means symptoms 'spasm': a word may stand for one value only" in p
+               for p in problems), problems
+
+
+def test_a_rule_that_can_never_fire_is_a_warning(kb_copy: Path) -> None:
+    _append_rule(kb_copy, "contraindications.yaml",
+                 "  - id: test-never\n    name: Never\n    when: {all: [{symptom: spasm}, {not: {symptom: spasm}}]}\n"
+                 f"    caution: Never shown.\n    sources: [{usual_source(kb_copy)}]\n")
+    data, problems, warned = knowledge_module.validate_folder(kb_copy)
+    assert problems == []
+    assert warned == [f"{kb_copy}{os.sep}contraindications.yaml: warning: rule 'test-never' can never fire "
+                      "(all of (symptom: spasm; not symptom: spasm))"]

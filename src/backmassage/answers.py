@@ -106,14 +106,15 @@ def parse_answers(words: Words, *, location: object = None, cause: object = None
     if require_location and (location is None or (isinstance(location, str) and not location.strip())):
         errors.append(InvalidAnswer("location", "", CHOICES["location"],
                                     message=f"location is required. Valid values: {', '.join(CHOICES['location'])}."))
-    days_text = checked(parse_duration, duration) or (None, None)
+    given_location: str | None = checked(parse_choice, words, "location", location)  # question order
+    given_cause: str | None = checked(parse_choice, words, "cause", cause)
+    given_symptoms: tuple[str, ...] | None = checked(parse_many, words, "symptoms", symptoms)
+    given_history: tuple[str, ...] | None = checked(parse_many, words, "history", history)
+    days, duration_text = checked(parse_duration, duration) or (None, None)
     answers = Answers(
-        location=checked(parse_choice, words, "location", location),
-        cause=checked(parse_choice, words, "cause", cause),
-        symptoms=checked(parse_many, words, "symptoms", symptoms),
-        history=checked(parse_many, words, "history", history),
-        duration=days_text[1],
-        duration_days=days_text[0],
+        location=given_location, cause=given_cause, symptoms=given_symptoms, history=given_history,
+        duration=duration_text,
+        duration_days=days,
         age=checked(parse_age, age),
         pressure=checked(parse_choice, words, "pressure", pressure),
         screened=bool(checked(parse_yes_no, "screened", screened)),
@@ -139,12 +140,13 @@ def parse_choice(words: Words, answer: str, value: object) -> str | None:
     """One value of a choice answer, or None when not given."""
     if value is None:
         return None
-    text = normalise(_text(answer, value, CHOICES[answer]))
+    given = _text(answer, value, CHOICES[answer])
+    text = normalise(given)
     if not text:
         return None
     found = words.lookup[answer].get(text)
     if found is None:
-        raise InvalidAnswer(answer, value.strip(), CHOICES[answer], also=words.lookup[answer])  # type: ignore[union-attr]
+        raise InvalidAnswer(answer, given.strip(), CHOICES[answer], also=words.lookup[answer])
     return found
 
 
@@ -209,7 +211,7 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
     """'3w', '3 weeks', 'a week', '1.5 weeks', '10 years' -> (days, '3w'); a month is 30 days, a year 365."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
-    text = normalise(value) if isinstance(value, str) and len(value) <= 40 else ""
+    text = normalise(value) if isinstance(value, str) and len(value) <= 40 and not value.strip().startswith("-") else ""
     match = _DURATION.match(text.replace("-and-a-half", ".5"))
     unit = _UNITS.get(match.group("unit")) if match else None
     number = _number(match.group("number")) if match else None

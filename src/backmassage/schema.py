@@ -881,7 +881,11 @@ def check_files(contents: dict[str, str], floor: dict[str, Any] | None = None) -
     items = {key: found for checker in checkers.values() for key, found in checker.items.items()}
     if "sources.yaml" in data:
         kinds = {s["id"]: s["kind"] for s in data["sources.yaml"]["sources"]}
-        problems += _check_claims([c for checker in checkers.values() for c in checker.claims], items, kinds)
+        claims = [c for checker in checkers.values() for c in checker.claims]
+        claims += [ClaimSeen(_RULE_FILES[kind], node.start_mark.line + 1, f"{kind} {_show(item_id)}: ",
+                             value["sources"], None)  # a safety rule is a clinical claim too
+                   for (kind, item_id), (node, value) in items.items() if kind in _RULE_FILES]
+        problems += _check_claims(claims, items, kinds)
     problems += _check_rules(items)
     if "answers.yaml" in data:
         problems += _check_words(data["answers.yaml"]["answers"], checkers["answers.yaml"].items, contents)
@@ -1057,7 +1061,7 @@ def check_compiled(knowledge: Any, floor: dict[str, Any] | None) -> list[str]:
     from backmassage.expressions import atoms, negated_atoms
 
     problems = []
-    tested = set()
+    tested: set[str] = set()
     for rule in knowledge.red_flags:
         tested |= atoms(rule.when)
     for value in WARNING_SIGNS:
