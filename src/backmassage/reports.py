@@ -33,6 +33,7 @@ OUTPUT_FORMATS = ("jsonl", "csv", "html")
 OUTPUT_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("row", "line", "id", "triage", "condition", "techniques", "avoid", "red_flags", "not_asked", "error")
 TRIAGE_ORDER = ("emergency", "urgent", "see-clinician", "massage")
+FLAGGED = ("emergency", "urgent")
 MEANING = {  # SPEC section 2, for a person who must act on it
     "emergency": "Go to emergency care now",
     "urgent": "See a doctor today or within 24-48 hours",
@@ -280,7 +281,7 @@ class HtmlReport(Report):
         self._write("people", self._person(triage, record))
 
     def _action(self, triage: str, record: Mapping[str, Any]) -> str:
-        advice = _advice(record)
+        advice = _advice(record)[:1]  # the most urgent warning sign's: the knowledge lists it first
         todo = "".join(f"<p><span class=\"field\">What to do:</span> {esc(a)}</p>" for a in advice)
         if not advice:
             cautions = [str(c) for c in record.get("cautions") or ()]
@@ -290,7 +291,11 @@ class HtmlReport(Report):
         lines = [f'<div class="card {triage}"><h3>{_who(record)}</h3>', todo]
         if why:
             lines.append(f"<p><span class=\"field\">Why:</span> {esc(why[0])}</p>")
-        lines += self._asked(record)
+        others = [str(flag.get("name", "")) for flag in (record.get("red_flags") or ())[1:] if isinstance(flag, Mapping)]
+        if others:
+            lines.append(f"<p><span class=\"field\">Also flagged:</span> {esc('; '.join(others))}</p>")
+        if triage not in FLAGGED:
+            lines += self._asked(record)
         lines.append("</div>\n")
         return "".join(lines)
 
@@ -340,11 +345,12 @@ class HtmlReport(Report):
         write = self.file.write
         title = f"Back pain triage: {self.title}" if self.title else "Back pain triage"
         counts = "".join(
-            f'<li class="{name}"><b>{self.counts[name]:,}</b> {esc(HEADING.get(name, "could not be triaged"))}</li>'
+            f'<li class="{name}"><b>{self.counts[name]:,}</b> {esc(HEADING.get(name, "Could not be triaged"))}</li>'
             for name in (*TRIAGE_ORDER, "invalid") if self.counts[name] or name != "invalid")
         from datetime import datetime
 
-        made = datetime.now().strftime("%d %B %Y, %H:%M")
+        now = datetime.now()
+        made = f"{now.day} {now:%B %Y, %H:%M}"
         head = (
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
