@@ -532,38 +532,7 @@ def test_the_first_line_comes_out_before_the_input_ends(tmp_path):
         assert json.loads(rest)["row"] == 2
 
 
-def test_sigint_midway_exits_130_with_no_partial_output(tmp_path):
-    out = tmp_path / "triage.jsonl"
-    out.write_bytes(b"yesterday\n")
-    with _spawn("-", "--format", "jsonl", "-o", str(out), tmp_path=tmp_path) as process:
-        for n in range(50):
-            process.stdin.write(b'{"id": %d, "location": "lower", "symptoms": ["spasm"]}\n' % n)
-        process.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):  # it is writing now
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 130
-        assert out.read_bytes() == b"yesterday\n"
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["triage.jsonl"]
-        assert b"Traceback" not in process.stderr.read()
-
-
-def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
-    out = tmp_path / "triage.jsonl"
-    with _spawn("-", "--format", "jsonl", "-o", str(out), tmp_path=tmp_path) as process:
-        process.stdin.write(b'{"location": "lower"}\n')
-        process.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
-        time.sleep(0.3)
-        process.terminate()
-        assert process.wait(timeout=60) == 130
-        assert list(tmp_path.iterdir()) == []
+# Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1): tests/test_batch_hardening.py.
 
 
 def test_a_progress_bar_shows_when_stderr_is_a_terminal(tmp_path):

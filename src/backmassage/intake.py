@@ -491,6 +491,8 @@ def read_csv(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[R
             problem = str(error)
             if "field larger than field limit" in problem:
                 problem = f"a value is longer than {MAX_FIELD_CHARS:,} characters"
+                if feed.line > start:
+                    problem += f" (lines {start} to {feed.line}: is a quote left open?)"
             yield Row(number, start, None, None, (Problem("", "", f"line {start}: this row cannot be read: {problem}"),),
                       labels)
             continue
@@ -694,3 +696,6 @@ def read_rows(data: Input, fmt: str, columns: Columns, warn: Warn) -> Iterator[R
         yield from rows
     except OSError as error:
         raise InputError(f"cannot read {data.name}: {error.strerror or error}") from None
+    except UnicodeError as error:  # not a bad byte (those are marked): a decoder that cannot start
+        raise InputError(f"cannot read {data.name} as {data.encoding}: {error}. With no byte-order mark, "
+                         "name the byte order: --encoding utf-16-le (or -be)") from None

@@ -139,14 +139,16 @@ def _stream(path: str) -> Iterator[Output]:
         handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
-    with open(handle, "wb", buffering=BUFFER) as file:
-        try:
-            yield Output(file, path, "stream")
-            file.flush()
-        except OSError as error:
-            if isinstance(error, BrokenPipeError):
-                raise
-            raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+    file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
+    try:
+        yield Output(file, path, "stream")
+        file.flush()
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+    finally:
+        _close(file)
 
 
 def _atomic(path: str) -> Iterator[Output]:
@@ -157,10 +159,13 @@ def _atomic(path: str) -> Iterator[Output]:
     temp: str | None = None
     try:
         handle, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
-        with open(handle, "wb", buffering=BUFFER) as file:
+        file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
+        try:
             yield Output(file, path, "file")
             file.flush()
             os.fsync(file.fileno())
+        finally:
+            _close(file)
         try:
             os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))  # a replaced file keeps its permissions
         except FileNotFoundError:
@@ -176,6 +181,17 @@ def _atomic(path: str) -> Iterator[Output]:
             except OSError:
                 pass
     _sync_folder(folder)
+
+
+def _close(file: Any) -> None:
+    """Close, never raising: what was not written is already reported (or being unwound)."""
+    try:
+        file.close()
+    except OSError:
+        try:
+            os.close(file.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 class _TextAsBinary:

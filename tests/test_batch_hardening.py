@@ -1,0 +1,327 @@
+"""Issue 13, the batch and output items: each test is the attack, and what a person sees.
+
+1 -o onto devices, FIFOs and symlinks; 3 bounded lines and fields; 4 a huge age kills one row
+only; 5 every catchable signal leaves no temporary file; 9 --encoding takes text codecs only;
+10 invalid UTF-8 in one row is that row's error; 13 controls in ids escaped; 15 long -o names;
+16 closed stdout and stderr, and a reader that goes away (| head -1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backmassage.cli import app
+
+ROW = b'{"id": "p", "location": "lower", "symptoms": ["spasm"]}\n'
+TIMEOUT = 60  # a hang fails; these are not speed tests
+
+
+def invoke(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(app, ["batch", *args], input=input)
+
+
+def records(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def spawn(*args: str, cwd: Path, **options) -> subprocess.Popen:
+    options.setdefault("stdin", subprocess.PIPE)
+    options.setdefault("stdout", subprocess.PIPE)
+    options.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-m", "backmassage", "batch", *args], cwd=cwd, **options)
+
+
+def wait_for_temp(folder: Path, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not any(p.name.endswith(".tmp") for p in folder.iterdir()):
+        assert time.monotonic() < deadline and process.poll() is None, "the run never started writing"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Path:
+    path = tmp_path / "intake.jsonl"
+    path.write_bytes(ROW * 3)
+    return path
+
+
+# --- 1: devices, FIFOs and symlinks are written to, never replaced -------------------------------
+
+def test_dev_null_stays_a_device(intake):
+    before = os.stat("/dev/null")
+    result = invoke(str(intake), "-o", "/dev/null")
+    assert result.exit_code == 0, result.stderr
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_mode == before.st_mode
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_node_stays_a_device_node(intake, tmp_path):
+    node = tmp_path / "n"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers
+    result = invoke(str(intake), "-o", str(node))
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISCHR(node.stat().st_mode) and node.stat().st_rdev == os.makedev(1, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.jsonl", "n"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_block_device_is_refused(intake, tmp_path):
+    node = tmp_path / "disk"
+    os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(7, 200))
+    result = invoke(str(intake), "-o", str(node))
+    assert result.exit_code == 2 and "block device" in result.stderr
+    assert stat.S_ISBLK(node.stat().st_mode)
+
+
+def test_dev_full_is_a_clean_error(intake):
+    result = invoke(str(intake), "-o", "/dev/full")
+    assert result.exit_code == 2
+    assert "cannot write /dev/full" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fifo_is_written_to_and_stays_a_fifo(intake, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke(str(intake), "-o", str(fifo))
+    reader.join(TIMEOUT)
+    assert result.exit_code == 0, result.stderr
+    assert len(records(received[0].decode())) == 3
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_symlink_stays_a_link_and_its_target_is_replaced(intake, tmp_path):
+    target = tmp_path / "real" / "triage.jsonl"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    result = invoke(str(intake), "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert len(records(target.read_text())) == 3
+    assert sorted(p.name for p in target.parent.iterdir()) == ["triage.jsonl"]
+
+
+def test_dev_stdout_is_the_stream_whether_a_pipe_or_a_file(intake, tmp_path):
+    process = spawn(str(intake), "-o", "/dev/stdout", "-q", cwd=tmp_path, stdin=subprocess.DEVNULL)
+    out, err = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 0, err
+    assert len(records(out.decode())) == 3
+    redirected = tmp_path / "redirected.jsonl"
+    with open(redirected, "wb") as file:
+        process = spawn(str(intake), "-o", "/dev/stdout", "-q", cwd=tmp_path, stdout=file,
+                        stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert process.wait(timeout=TIMEOUT) == 0
+    assert len(records(redirected.read_text())) == 3
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+# --- 3: bounded lines and fields ------------------------------------------------------------------
+
+def test_dev_zero_as_jsonl_reports_the_row_at_once_and_memory_stays_flat(tmp_path):
+    process = spawn("/dev/zero", "--format", "jsonl", cwd=tmp_path, stdin=subprocess.DEVNULL)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], TIMEOUT)
+        assert ready
+        first = json.loads(process.stdout.readline())
+        assert first["row"] == 1 and first["line"] == 1 and "longer than 1,048,576 characters" in first["error"]
+        time.sleep(1.0)  # still reading /dev/zero: gigabytes by now if it were kept
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        rss_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+        assert rss_kb < 200_000, f"peak RSS {rss_kb} kB"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=TIMEOUT) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def test_dev_zero_as_csv_is_a_header_too_long(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "backmassage", "batch", "/dev/zero", "--format", "csv"],
+                            capture_output=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert result.returncode == 2 and b"header is longer than 1,048,576" in result.stderr
+
+
+def test_an_unclosed_quote_is_one_rows_error_in_bounded_memory_and_reading_goes_on():
+    data = b'id,location\na,"lower\n' + b"\n" * 300_000 + b"z,neck\n"
+    tracemalloc.start()
+    try:
+        result = invoke("-", "--format", "csv", input=data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert out[0]["line"] == 2 and "quote left open" in out[0]["error"]
+    assert out[-1]["id"] == "z" and out[-1]["triage"] and out[-1]["line"] == 300_003
+    assert peak < 40 << 20, f"peak {peak >> 20} MiB"
+
+
+def test_a_line_far_over_the_limit_is_one_rows_error_and_never_held_whole():
+    data = ROW + b'{"id": "big", "pad": "' + b"x" * (12 << 20) + b'"}\n' + ROW
+    tracemalloc.start()
+    try:
+        result = invoke("-", "--format", "jsonl", input=data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == [1, 2, 3] and out[1]["line"] == 2 and "longer than" in out[1]["error"]
+    assert out[2]["triage"]
+    assert peak - len(data) < 12 << 20, f"peak {peak >> 20} MiB beyond the input itself"  # not a second copy
+
+
+# --- 4: one bad row never kills the run ------------------------------------------------------------
+
+def test_a_five_thousand_digit_age_is_one_rows_error(tmp_path):
+    path = tmp_path / "ages.csv"
+    path.write_text("id,location,age\na,lower,40\nb,lower," + "1" * 5000 + "\nc,neck,30\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3, result.stderr
+    out = records(result.stdout)
+    assert [("error" in r) for r in out] == [False, True, False]
+    assert out[1]["errors"][0]["column"] == "age" and len(out[1]["error"]) < 600
+    path = tmp_path / "ages.jsonl"
+    path.write_text('{"location": "lower", "age": ' + "1" * 5000 + '}\n{"location": "neck"}\n')
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert "5,000 digits" in out[0]["error"] and out[1]["triage"]
+
+
+# --- 5: signals --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["SIGHUP", "SIGQUIT", "SIGUSR1", "SIGTERM", "SIGINT"])
+def test_a_signal_midway_leaves_the_old_output_and_no_temporary_file(tmp_path, name):
+    out = tmp_path / "triage.jsonl"
+    out.write_bytes(b"yesterday\n")
+    process = spawn("-", "--format", "jsonl", "-o", str(out), cwd=tmp_path)
+    try:
+        process.stdin.write(ROW * 20)
+        process.stdin.flush()
+        wait_for_temp(tmp_path, process)
+        time.sleep(0.2)
+        process.send_signal(getattr(signal, name))
+        assert process.wait(timeout=TIMEOUT) == 130
+        assert out.read_bytes() == b"yesterday\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["triage.jsonl"]
+        assert b"Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+# --- 9: --encoding -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("codec", ["rot13", "hex", "base64", "zlib", "bz2", "uu", "punycode", "undefined",
+                                   "idna", "klingon"])
+def test_an_encoding_that_cannot_read_a_file_exits_2(intake, codec):
+    result = invoke(str(intake), "--encoding", codec)
+    assert result.exit_code == 2, result.stderr
+    assert "--encoding" in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_utf16_with_a_byte_order_mark_is_read_and_without_one_is_refused(tmp_path):
+    text = "id,location\r\na,lower\r\nb,neck\r\n"
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(text.encode("utf-16"))  # with its byte-order mark
+    result = invoke(str(path), "--encoding", "utf-16")
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in records(result.stdout)] == ["a", "b"]
+    path.write_bytes(text.encode("utf-16-be"))  # no mark, the other byte order
+    result = invoke(str(path), "--encoding", "utf-16")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+# --- 10: invalid UTF-8 in one row ------------------------------------------------------------------------
+
+def test_invalid_utf8_in_a_jsonl_row_is_that_rows_error(tmp_path):
+    path = tmp_path / "intake.jsonl"
+    path.write_bytes(ROW + b'{"id": "bad", "location": "lo\xffwer"}\n' + ROW)
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    out = records(result.stdout)
+    assert out[1]["id"] == "bad" and out[1]["line"] == 2 and "not UTF-8" in out[1]["error"]
+    assert out[0]["triage"] and out[2]["triage"]
+
+
+# --- 13: controls in ids ------------------------------------------------------------------------------------
+
+def test_controls_and_invisible_characters_in_ids_are_escaped_everywhere(tmp_path):
+    evil = "a\x9b31mb\x7fc\u202ed\x1b]0;x\x07"
+    path = tmp_path / "intake.jsonl"
+    path.write_text(json.dumps({"id": evil, "location": "lower", "symptoms": ["saddle-numbness"]}) + "\n",
+                    encoding="utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 0
+    line = result.stdout
+    for raw in ("\x9b", "\x7f", "\u202e", "\x1b", "\x07"):
+        assert raw not in line and raw not in result.stderr
+    assert "\\u009b" in line and "\\u007f" in line and "\\u202e" in line
+    assert records(line)[0]["id"] == evil  # the same id, once parsed
+    assert "emergency (1): a\\x9b31mb" in result.stderr
+    csv_out = tmp_path / "triage.csv"
+    assert invoke(str(path), "-o", str(csv_out)).exit_code == 0
+    cells = csv_out.read_text(encoding="utf-8-sig")
+    assert not any(raw in cells for raw in ("\x9b", "\x7f", "\u202e", "\x1b", "\x07"))
+
+
+# --- 15: long -o names ------------------------------------------------------------------------------------
+
+def test_an_output_name_as_long_as_the_system_allows_works(intake, tmp_path):
+    out = tmp_path / ("t" * 249 + ".jsonl")  # 255 characters: the usual limit of a file name
+    result = invoke(str(intake), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert len(records(out.read_text())) == 3
+
+
+# --- 16: closed streams and a reader that goes away ----------------------------------------------------
+
+def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", command], capture_output=True, timeout=TIMEOUT, cwd=cwd)
+
+
+def test_with_stdout_closed_batch_says_so_and_exits_2(intake, tmp_path):
+    result = _shell(f"'{sys.executable}' -m backmassage batch '{intake}' >&-", tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert b"output is closed" in result.stderr and b"Traceback" not in result.stderr
+    result = _shell(f"'{sys.executable}' -m backmassage batch '{intake}' -o out.jsonl >&-", tmp_path)
+    assert result.returncode == 0 and len(records((tmp_path / "out.jsonl").read_text())) == 3
+
+
+def test_with_stderr_closed_the_exit_codes_stay_right(intake, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(ROW + b'{"location": "hip"}\n')
+    result = _shell(f"'{sys.executable}' -m backmassage batch '{bad}' 2>&-", tmp_path)
+    assert result.returncode == 3 and len(records(result.stdout.decode())) == 2
+    result = _shell(f"'{sys.executable}' -m backmassage batch '{intake}' --format xml 2>&-", tmp_path)
+    assert result.returncode == 2
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly_with_141(tmp_path):
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(ROW * 3000)
+    result = _shell(f"'{sys.executable}' -m backmassage batch '{big}' | head -1; echo \"${{PIPESTATUS[0]}}\" >&2",
+                    tmp_path)
+    assert json.loads(result.stdout.splitlines()[0])["row"] == 1
+    assert result.stderr.decode().strip() == "141"  # no message, no traceback: only the code
