@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: typer would then evaluate every st
 annotation of every command at each start, which costs more than building them once.
 """
 
+import errno
 import json
 import os
 import sys
@@ -56,12 +57,18 @@ class Group(TyperGroup):
             exits.say("Cancelled.")
             code = exits.INTERRUPTED
         except SystemExit as done:
-            # typer ends a broken pipe with exit 1 after wrapping stdout: the reader went away.
-            code = exits.BROKEN_PIPE if done.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper) else done.code
+            # typer and rich end a broken pipe with exit 1 (typer wraps stdout first; rich raises
+            # while handling the BrokenPipeError): the reader went away.
+            broken = isinstance(sys.stdout, PacifyFlushWrapper) or isinstance(done.__context__, BrokenPipeError)
+            code = exits.BROKEN_PIPE if done.code == 1 and broken else done.code
         except OSError as error:
-            if not exits.is_broken_pipe(error):
+            if exits.is_broken_pipe(error):
+                code = exits.BROKEN_PIPE
+            elif isinstance(error, exits.StreamClosed) or error.errno == errno.EBADF:
+                exits.say(exits.error_text(f"cannot write the output: {error.strerror or error}."))
+                code = exits.USAGE
+            else:
                 raise
-            code = exits.BROKEN_PIPE
         if code == exits.BROKEN_PIPE:
             try:
                 exits.quiet_broken_pipe()

@@ -113,9 +113,13 @@ class Prompter:
         """The answer understood, said back the one way every answer is."""
         self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
 
-    def ask(self, prompt: str | Text, parse: Callable[[str], T], why: str) -> T:
+    def ask(self, prompt: str | Text, parse: Callable[[str], T], why: str, again: str | Text | None = None) -> T:
+        """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
+        first = True
         while True:
-            self.console.print(prompt if isinstance(prompt, Text) else Text(clean(prompt)), end="")
+            shown_prompt = prompt if first or again is None else again
+            first = False
+            self.console.print(shown_prompt if isinstance(shown_prompt, Text) else Text(clean(shown_prompt)), end="")
             self.console.print(Text("> ", style="bold"), end="")
             reply = self._read().strip()
             lowered = reply.lower()
@@ -441,18 +445,21 @@ class Interview:
 
     def heading(self, text: str, note: str = "") -> None:
         self.p.say()
-        line = Text(clean(text), style="bold")
+        self.p.say(Text(clean(text), style="bold"))
         if note:
-            line.append(f"  {clean(note)}", style="dim")
-        self.p.say(line)
+            self.p.say(Text(clean(note), style="dim"))
 
     def show(self, menu: Menu) -> None:
+        """The numbered choices, each wrapped under its own text (never under the number)."""
+        from backmassage.render import Page
+
+        page = Page(self.p.console)
         width = len(str(len(menu.values)))
         for number, value in enumerate(menu.values, start=1):
-            line = Text.assemble((f"  {number:>{width}}  ", "bold"), clean(menu.labels[value]))
-            if not _normal(menu.labels[value]).startswith(value):
-                line.append(f"  ({value})", style="dim")
-            self.p.say(line)
+            label = menu.labels[value]
+            flag = "" if _normal(label).startswith(value) else f"  ({value})"
+            page.line(label, (flag, "dim"), prefix=(f"  {number:>{width}}  ", "bold"))
+        page.print(self.p.console)
 
     def ask_location(self) -> None:
         question, why = self.question("location")
@@ -499,7 +506,7 @@ class Interview:
             warning = self.words.warning_signs[sign]
             self.asked_signs.add(sign)
             reply = self.p.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
-                               parse_yes_no_unsure, warning.why)
+                               parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
             self.p.echo({"yes": "yes", "no": "no", "unsure": "not sure"}[reply])
             if reply == "yes":
                 self.set(symptoms=tuple(v for v in CHOICES["symptoms"]
@@ -558,7 +565,7 @@ class Interview:
             groups = [(title, values) for title, values in groups if values]
         chosen: list[str] = list(getattr(self.answers, name) or ())
         for number, (title, values) in enumerate(groups, start=1):
-            note = f"{title} ({number} of {len(groups)})" if len(groups) > 1 else ""
+            note = f"{title} ({number} of {len(groups)}):" if len(groups) > 1 else ""
             menu = Menu(name, values, self.knowledge)
             self.heading(question, note)
             self.show(menu)

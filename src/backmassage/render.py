@@ -119,12 +119,12 @@ class Page:
             self.text.append("\n")
 
     def blank(self) -> None:
-        if self.text.plain and not self.text.plain.endswith("\n\n"):
+        if self.text.plain.strip("\n") and not self.text.plain.endswith("\n\n"):
             self.text.append("\n")
 
     def heading(self, title: str) -> None:
         self.blank()
-        self.text.append(clean(title) + "\n", style="bold underline")
+        self.line((title, "bold underline"))
 
     def bullets(self, items: Sequence[str], marker: str, style: str = "") -> None:
         for item in items:
@@ -239,17 +239,21 @@ def render_recommendation(rec: Any, console: Console, *, labels: Labels | None =
 def short_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
     """The short answer, dropping the least needed parts until it fits one screen."""
     page = Page(console)
-    for why, cautions in ((True, SHORT_CAUTIONS), (False, SHORT_CAUTIONS), (False, 2)):
+    for why, cautions, others in ((True, SHORT_CAUTIONS, True), (False, SHORT_CAUTIONS, True), (False, 2, True),
+                                  (False, 2, False)):
         page = Page(console)
-        _short(rec, page, labels, rerun, why=why, cautions=cautions)
+        _short(rec, page, labels, rerun, why=why, cautions=cautions, others=others)
         if page.lines <= SCREEN_LINES - 1:  # and a line for the shell's prompt
             break
     return page
 
 
-def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int) -> None:
+def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int,
+           others: bool = True) -> None:
     marks = page.marks
-    if not rec.red_flags:
+    if rec.red_flags:
+        page.text.append("\n")  # a line between the warning panel and the rest
+    else:
         label, style, _, action = TRIAGE_BANNER[rec.triage]
         page.banner(label, style, action)
     if rec.triage in NO_TECHNIQUES_AT:
@@ -260,7 +264,7 @@ def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, wh
         if rec.condition:
             page.line("Your answers fit: ", (clean(rec.condition.name), "bold"),
                       f", {match_words(rec.condition.score)}.")
-        _best_technique(rec, page, why=why)
+        _best_technique(rec, page, why=why, others=others)
         if rec.avoid:
             page.heading("Avoid")
             for names, reason in grouped_avoid(rec):
@@ -268,22 +272,25 @@ def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, wh
         if rec.cautions and cautions:
             page.heading("Be careful")
             page.bullets(list(rec.cautions[:cautions]), marks.caution, style="bold yellow")
-    for words in (unsure_words(rec, labels), not_asked_words(rec, labels)):
+    shown = [not_asked_words(rec, labels)]
+    if rec.triage not in NO_TECHNIQUES_AT:  # there, the warning panel says it already
+        shown.insert(0, unsure_words(rec, labels))
+    for words in shown:
         if words:
             page.blank()
             page.line((words, "bold" if words.startswith("Not asked") else ""))
     page.blank()
-    more = "More: --details for the rest and the sources"
+    more = "More: --details for the rest, with the sources"
     if rec.triage not in NO_TECHNIQUES_AT:
-        more += "; --save advice.html for your therapist"
+        more = "More: --details for the rest, --save advice.html for your therapist"
     page.line((more + ".", "dim"))
     if rerun:
         page.line(("Run this again without the questions:", "dim"))
-        page.verbatim(rerun, style="bold")
+        command_lines(page, rerun)
     page.line((DISCLAIMER, "dim"))
 
 
-def _best_technique(rec: Any, page: Page, *, why: bool) -> None:
+def _best_technique(rec: Any, page: Page, *, why: bool, others: bool = True) -> None:
     if not rec.techniques:
         page.line("No massage technique suits these answers: ask a doctor or physiotherapist what would.")
         return
@@ -296,10 +303,35 @@ def _best_technique(rec: Any, page: Page, *, why: bool) -> None:
         page.line((NO_DOSE, "dim"))
     if why and best.why:
         page.line(best.why)
-    others = [t.name for t in rec.techniques[1:]]
-    if others:
-        more = f", and {len(others) - SHORT_OTHERS} more" if len(others) > SHORT_OTHERS else ""
-        page.line((f"Also suitable: {', '.join(others[:SHORT_OTHERS])}{more}.", "dim"))
+    names = [t.name for t in rec.techniques[1:]] if others else []
+    if names:
+        more = f", and {len(names) - SHORT_OTHERS} more" if len(names) > SHORT_OTHERS else ""
+        page.line((f"Also suitable: {', '.join(names[:SHORT_OTHERS])}{more}.", "dim"))
+
+
+def command_lines(page: Page, command: str) -> None:
+    """A shell command over as many lines as it needs, broken between arguments with ``\\``,
+    so that it can be copied and pasted whole at any width."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        page.verbatim(command, style="bold")
+        return
+    parts = [shlex.quote(word) for word in words]
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current} {part}" if current else part
+        if current and len(candidate) + 2 > page.width:
+            lines.append(current)
+            current = "  " + part
+        else:
+            current = candidate
+    lines.append(current)
+    for number, line in enumerate(lines):
+        page.verbatim(line + (" \\" if number < len(lines) - 1 else ""), style="bold")
 
 
 def warning_panel(rec: Any, console: Console) -> None:
@@ -330,7 +362,9 @@ def warning_panel(rec: Any, console: Console) -> None:
 def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
     page = Page(console)
     marks = page.marks
-    if not rec.red_flags:
+    if rec.red_flags:
+        page.text.append("\n")
+    else:
         label, style, _, action = TRIAGE_BANNER[rec.triage]
         page.banner(label, style, action)
     if rec.triage not in NO_TECHNIQUES_AT:
@@ -385,7 +419,7 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
                 page.verbatim(source.url, style="dim")
     if rerun:
         page.heading("Run this again without the questions")
-        page.verbatim(rerun, style="bold")
+        command_lines(page, rerun)
     page.blank()
     page.line((f"{DISCLAIMER} Knowledge {rec.knowledge_version} ({rec.knowledge_fingerprint[:12]}).", "dim"))
     return page
