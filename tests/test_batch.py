@@ -553,7 +553,7 @@ def test_a_progress_bar_shows_when_stderr_is_a_terminal(tmp_path):
                 time.sleep(0.05)
         os.set_blocking(writer, True)
         os.write(writer, b'{"location": "lower"}\n' * 10)
-        child.expect("rows/s")  # drawn while the run waits for more input
+        child.expect(r"10 rows, [\d,]+ rows/s")  # drawn at once, while the run waits for more input
         os.write(writer, b'{"location": "neck"}\n' * 290)
         os.close(writer)
         child.expect(pexpect.EOF)
@@ -601,3 +601,26 @@ def test_any_csv_gives_exit_0_2_or_3_and_numbered_lines(body):
     assert [r["row"] for r in out] == list(range(1, len(out) + 1))
     lines = [r["line"] for r in out]
     assert lines == sorted(set(lines)) and all(n >= 2 for n in lines)
+
+
+def test_the_progress_bar_shows_rows_rate_and_time_left_when_the_size_is_known():
+    import io
+
+    from rich.console import Console
+
+    from backmassage.batch import Progress
+
+    screen = io.StringIO()
+    bar = Progress(1_000_000, console=Console(file=screen, force_terminal=True, width=100))
+    with bar:
+        assert bar.next_at == 0.0  # the first row updates at once
+        time.sleep(0.05)
+        bar.update(147, 250_000)
+        assert bar.next_at > time.monotonic()  # then by time, not by row count
+    shown = screen.getvalue()
+    assert "147 rows" in shown and "rows/s" in shown and "left" in shown and "25%" in shown
+    screen = io.StringIO()
+    with Progress(None, console=Console(file=screen, force_terminal=True, width=100)) as bar:
+        bar.update(3, 0)
+    assert "3 rows" in screen.getvalue() and "left" not in screen.getvalue()
+

@@ -16,6 +16,7 @@ one person's advice never depends on another's.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -147,12 +148,12 @@ class Progress:
 
     every = 0.1
 
-    def __init__(self, size: int | None, no_color: bool = False):
+    def __init__(self, size: int | None, no_color: bool = False, console: Any = None):
         from rich.console import Console
         from rich.progress import (BarColumn, Progress as Bar, SpinnerColumn, TaskProgressColumn, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
-        self.console = Console(stderr=True, no_color=no_color, highlight=False)
+        self.console = console or Console(stderr=True, no_color=no_color, highlight=False)
         self.size = size
         columns: list[Any] = [SpinnerColumn()] if not size else [BarColumn(), TaskProgressColumn()]
         columns += [TextColumn("{task.fields[rows]} rows, {task.fields[rate]} rows/s")]
@@ -222,8 +223,13 @@ def run_batch(
         with open_output(output_path, input_path) as out:
             title = "stdin" if input_path == "-" else os.path.basename(input_path)
             report = make_report(report_format, out.file, title=title, to_file=out.is_file)
+            waiting: list[Callable[[], None]] = []  # before a read that may wait for more input (a pipe):
             if not out.is_file and report_format == "jsonl":
-                data.before_read(out.file.flush)  # a reader of stdout gets each line before we wait for input
+                waiting.append(out.file.flush)  # a reader of stdout gets each line at once
+            if bar is not None:
+                waiting.append(functools.partial(_show_progress, bar, summary, data.tell))  # every row done
+            if waiting:
+                data.before_read(functools.partial(_run_all, waiting))
             rows = read_rows(data, fmt, columns, warn)
             if bar is None:
                 _run(rows, knowledge, report, summary, None, data.tell)
@@ -235,6 +241,15 @@ def run_batch(
         data.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _run_all(hooks: Sequence[Callable[[], None]]) -> None:
+    for hook in hooks:
+        hook()
+
+
+def _show_progress(bar: Progress, summary: Summary, consumed: Callable[[], int]) -> None:
+    bar.update(summary.rows, consumed())
 
 
 def _run(rows: Iterable[Row], knowledge: Any, report: Report, summary: Summary, bar: Progress | None,

@@ -37,17 +37,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from backmassage.errors import BackmassageError
+from backmassage.vocabulary import ANSWER_NAMES
 
 MAX_ROW_CHARS = 1 << 20
 MAX_FIELD_CHARS = 131072  # csv.field_size_limit()'s default, which this module never changes
 MAX_COLUMNS = 1000
 CHUNK = 1 << 16
 ID = "id"
-ANSWERS = ("location", "cause", "symptoms", "history", "duration", "age", "pressure", "screened", "unsure")
+ANSWERS = tuple(ANSWER_NAMES)  # location, cause, symptoms, history, duration, age, pressure, screened, unsure
 COLUMNS = (ID,) + ANSWERS
-LIST_ANSWERS = frozenset({"symptoms", "history", "unsure"})
 FORMATS = ("csv", "jsonl")
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": None, ".jsonl": "jsonl", ".ndjson": "jsonl"}
+EXTENSIONS: dict[str, str | None] = {".csv": "csv", ".tsv": "csv", ".txt": None, ".jsonl": "jsonl", ".ndjson": "jsonl"}
 DELIMITERS = (",", ";", "\t")
 SHOWN_NAMES = 8  # in a warning about ignored columns; the rest are counted
 
@@ -104,11 +104,11 @@ def detect_format(path: str, given: str | None) -> str:
     if path == "-":
         raise InputError("reading stdin (-): pass --format csv or --format jsonl to say what it holds")
     extension = os.path.splitext(path)[1].lower()
-    fmt = EXTENSIONS.get(extension)
-    if fmt is None:
+    known = EXTENSIONS.get(extension)
+    if known is None:
         raise InputError(f"{shown(path)}: cannot tell the format from the name ({shown(extension) or 'no extension'}): "
                          "name it .csv or .jsonl, or pass --format csv or --format jsonl")
-    return fmt
+    return known
 
 
 def check_encoding(encoding: str) -> str:
@@ -419,9 +419,7 @@ def _header_positions(names: list[str], columns: Columns, where: str, warn: Warn
             positions[answer] = position
         elif name and not on_purpose:
             close = looks_like(name)
-            if close is not None and close not in positions:
-                doubtful.append((name, close))
-            elif close is not None:
+            if close is not None:
                 doubtful.append((name, close))
             else:
                 ignored.append(name)
@@ -520,7 +518,7 @@ def read_csv(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[R
         yield Row(number, start, row_id, answers, (), labels)
 
 
-def _undecodable(line: int, encoding: str, sample: str = "") -> Problem:
+def _undecodable(line: int, encoding: str) -> Problem:
     name = "UTF-8" if encoding.startswith("utf-8") else encoding
     return Problem("", "", f"line {line}: not {name} text: save the file as UTF-8, or pass the encoding it was "
                            "saved with, e.g. --encoding cp1252")
@@ -597,9 +595,9 @@ class _Ignored:
 
     def finish(self) -> None:
         if self.later:
-            extra = self.later + [""] * 0
             more = f" and {self.more:,} more" if self.more else ""
-            self.warn(f"also ignored the key{'s' * (len(extra) > 1)} {_names_list(extra)}{more}, not answers")
+            self.warn(f"also ignored the key{'s' * (len(self.later) > 1)} {_names_list(self.later)}{more}, "
+                      "not answers")
 
 
 def read_jsonl(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[Row]:
