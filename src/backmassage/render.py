@@ -319,7 +319,12 @@ def command_lines(page: Page, command: str) -> None:
     except ValueError:
         page.verbatim(command, style="bold")
         return
-    parts = [shlex.quote(word) for word in words]
+    parts: list[str] = []
+    for word in words:  # a flag and its value stay on one line
+        if parts and parts[-1].startswith("--") and " " not in parts[-1] and not word.startswith("-"):
+            parts[-1] += " " + shlex.quote(word)
+        else:
+            parts.append(shlex.quote(word))
     lines: list[str] = []
     current = ""
     for part in parts:
