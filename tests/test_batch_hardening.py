@@ -8,6 +8,7 @@ only; 5 every catchable signal leaves no temporary file; 9 --encoding takes text
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -21,12 +22,17 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backmassage.cli import app
 
 ROW = b'{"id": "p", "location": "lower", "symptoms": ["spasm"]}\n'
 TIMEOUT = 60  # a hang fails; these are not speed tests
+# Characters that must never reach a terminal raw: C0, DEL, C1, direction marks, line separators, surrogates.
+UNSAFE = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), 0x061C, *range(0x200B, 0x2010), *range(0x2028, 0x202F),
+                           *range(0x2060, 0x206A), 0xFEFF, *range(0xD800, 0xE000)]}
 
 
 def invoke(*args: str, input: bytes | str | None = None):
@@ -325,3 +331,15 @@ def test_a_reader_that_goes_away_ends_the_run_quietly_with_141(tmp_path):
                     tmp_path)
     assert json.loads(result.stdout.splitlines()[0])["row"] == 1
     assert result.stderr.decode().strip() == "141"  # no message, no traceback: only the code
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text(max_size=5), max_size=3)))
+def test_any_id_is_written_as_json_that_reads_back_the_same_with_nothing_live(row_id):
+    from backmassage.reports import JsonLinesReport
+
+    out = io.BytesIO()
+    JsonLinesReport(out).add_recommendation(1, 2, row_id, {"triage": "massage"})
+    line = out.getvalue().decode("utf-8")  # valid UTF-8 even for a lone surrogate
+    assert line.endswith("}\n") and line.count("\n") == 1
+    assert json.loads(line) == {"row": 1, "line": 2, "id": row_id, "triage": "massage"}
+    assert not any(ch in line[:-1] for ch in UNSAFE), repr(line)
