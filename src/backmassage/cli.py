@@ -80,7 +80,11 @@ class Group(TyperGroup):
 
 
 class Command(TyperCommand):
-    """A command that refuses a single-value option given twice (``--location lower --location neck``)."""
+    """A command that refuses a single-value option given twice (``--location lower --location neck``),
+    and whose usage line names its arguments plainly (``explain [OPTIONS] ID``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [piece.replace("{", "").replace("}", "") for piece in super().collect_usage_pieces(ctx)]
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not ctx.resilient_parsing and args:
@@ -92,6 +96,19 @@ class Command(TyperCommand):
                     ctx.fail(f"{param.opts[0]} was given {times} times; give it once.")
         return super().parse_args(ctx, args)
 
+
+def _plain_text() -> Any:
+    """Text shown in help as its metavar alone, with no ``<str>`` beside it."""
+    from typer._click.types import StringParamType
+
+    class PlainText(StringParamType):
+        def get_metavar(self, param: Any, ctx: Any = None) -> str:
+            return ""
+
+    return PlainText()
+
+
+PLAIN = _plain_text()
 
 app = typer.Typer(
     name="backmassage",
@@ -334,7 +351,7 @@ def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
     "Each item's details: backmassage explain ID."))
 @reporting_errors
 def list_command(
-    kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False,
+    kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False, click_type=PLAIN,
                                         help=f"What to list: {KINDS_TEXT}.")],
     as_json: JsonOption = False,
     no_color: NoColorOption = False,
@@ -369,7 +386,7 @@ def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb:
 @reporting_errors
 def explain(
     item_id: Annotated[str, typer.Argument(
-        metavar="ID", show_default=False,
+        metavar="ID", show_default=False, click_type=PLAIN,
         help="The id of a condition, technique, red flag, contraindication or source "
              "(see backmassage list KIND).")],
     as_json: JsonOption = False,
@@ -395,7 +412,7 @@ KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage k
                       "the bundled ones (backmassage explain cauda-equina shows one).")
 
 
-def _folder(folder: Optional[Path], kb: Optional[Path]) -> Path:
+def _folder(folder: Optional[str], kb: Optional[Path]) -> Path:
     from backmassage.knowledge import bundled_folder
 
     return Path(folder or kb or bundled_folder())
@@ -404,8 +421,8 @@ def _folder(folder: Optional[Path], kb: Optional[Path]) -> Path:
 @kb_app.command("validate", cls=Command, epilog=KB_VALIDATE_EPILOG)
 @reporting_errors
 def kb_validate(
-    folder: Annotated[Optional[Path], typer.Argument(
-        metavar="[DIR]", show_default=False,
+    folder: Annotated[Optional[str], typer.Argument(
+        metavar="[DIR]", show_default=False, click_type=PLAIN,
         help="The folder to check (default: --kb, or the bundled knowledge).")] = None,
     kb: KbOption = None,
 ) -> None:
@@ -441,8 +458,8 @@ def kb_validate(
     "Exit 0 when every case passes, 2 when the folder or its cases are invalid, 3 when a case fails."))
 @reporting_errors
 def kb_test(
-    folder: Annotated[Optional[Path], typer.Argument(
-        metavar="[DIR]", show_default=False,
+    folder: Annotated[Optional[str], typer.Argument(
+        metavar="[DIR]", show_default=False, click_type=PLAIN,
         help="The folder whose cases to run (default: --kb, or the bundled knowledge).")] = None,
     kb: KbOption = None,
 ) -> None:
@@ -487,7 +504,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
     "Then open a new terminal: Tab completes commands, options and answer values."))
 @reporting_errors
 def completion(
-    shell: Annotated[str, typer.Argument(metavar="SHELL", show_default=False,
+    shell: Annotated[str, typer.Argument(metavar="SHELL", show_default=False, click_type=PLAIN,
                                          help="bash, zsh, fish or powershell.")],
 ) -> None:
     """Print the shell completion script for bash, zsh, fish or powershell."""
@@ -577,7 +594,7 @@ def main() -> None:
     import gc
 
     try:
-        app()
+        app(prog_name="backmassage")
     except KeyboardInterrupt:
         exits.say("Cancelled.")
         sys.exit(exits.INTERRUPTED)

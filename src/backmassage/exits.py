@@ -93,7 +93,10 @@ def describe_invalid(error: Any) -> str:
         flag = FLAGS.get(answer, f"--{answer}" if answer else "")
         describe_one = getattr(problem, "describe", None)
         lines.append(describe_one(flag) if callable(describe_one) else str(problem))
-    return "\n".join(dict.fromkeys(lines))
+    lines = list(dict.fromkeys(lines))
+    if len(lines) == 1:
+        return lines[0]
+    return f"{len(lines)} wrong answers:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def describe_knowledge_problems(problems: list[str]) -> str:
@@ -222,7 +225,10 @@ def usage_error(error: Any) -> int:
     if option == "--version" and ctx is not None and ctx.parent is not None:
         message = f"{ctx.command_path} has no option --version; 'backmassage --version' prints the version."
     elif option and possible:
-        message = f"no such option: {option}. Did you mean {' or '.join(possible[:3])}?"
+        import difflib
+
+        best = difflib.get_close_matches(option, possible, n=1, cutoff=0) or possible
+        message = f"no such option: {clean(option)}. Did you mean {best[0]}?"
     if message[:1].isupper() and not message[1:2].isupper():
         message = message[:1].lower() + message[1:]
     say(error_text(message))
