@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from backmassage import KnowledgeError, load_knowledge
 from backmassage import knowledge as knowledge_module
 from backmassage import schema
-from backmassage.knowledge import FILE_NAMES, MAX_FILE_BYTES, bundled_folder
+from backmassage.knowledge import FILE_NAMES, MAX_FILE_BYTES, OPTIONAL_FILES, bundled_folder
 from backmassage.vocabulary import CHOICES
 
 HERE = Path(__file__).resolve().parent
@@ -405,13 +405,13 @@ def test_a_custom_folder_may_not_drop_a_bundled_red_flag(kb_copy: Path, run) -> 
 
 def test_a_custom_folder_may_not_lower_a_red_flags_triage(kb_copy: Path, run) -> None:
     nodes = _red_flag_nodes(kb_copy)
-    rule_id, item = next((rid, node) for rid, node in nodes.items() if _field(node, "triage").value != "see-clinician")
+    rule_id, item = next((rid, node) for rid, node in nodes.items() if _field(node, "triage").value == "emergency")
     triage = _field(item, "triage")
-    _rewrite_line(kb_copy / "red_flags.yaml", triage.start_mark.line, f"triage: {triage.value}", "triage: see-clinician")
+    _rewrite_line(kb_copy / "red_flags.yaml", triage.start_mark.line, f"triage: {triage.value}", "triage: urgent")
     result = run("kb", "validate", str(kb_copy))
     assert_clean_exit_2(result)
     assert result.stderr.splitlines()[0] == (
-        f"{kb_copy}{os.sep}red_flags.yaml:{triage.start_mark.line + 1}: red flag {rule_id!r} > triage: 'see-clinician' "
+        f"{kb_copy}{os.sep}red_flags.yaml:{triage.start_mark.line + 1}: red flag {rule_id!r} > triage: 'urgent' "
         f"is less urgent than the bundled {triage.value!r}: a bundled rule's triage can be raised, never lowered")
 
 
@@ -462,7 +462,7 @@ def _schema_from_cli(run) -> dict:
 def test_kb_schema_prints_a_draft_2020_12_schema_of_every_file(run) -> None:
     printed = _schema_from_cli(run)
     assert printed["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert [alternative["title"] for alternative in printed["oneOf"]] == list(FILE_NAMES)
+    assert [alternative["title"] for alternative in printed["oneOf"]] == list(FILE_NAMES + OPTIONAL_FILES)
     symptom = printed["$defs"]["expression"]["properties"]["symptom"]["anyOf"][0]["enum"]
     assert symptom == list(CHOICES["symptoms"])
 
@@ -471,7 +471,7 @@ def test_kb_schema_validates_the_bundled_files_and_refuses_broken_ones(run) -> N
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(_schema_from_cli(run))
     validator.check_schema(validator.schema)
-    for name in FILE_NAMES:
+    for name in FILE_NAMES + OPTIONAL_FILES:
         document = json.loads(json.dumps(yaml.safe_load((bundled_folder() / name).read_text(encoding="utf-8"))))
         assert list(validator.iter_errors(document)) == [], name
     for broken in ["conditions: [{id: x, name: yes}]",  # a YAML 1.1 boolean where text is meant

@@ -1,7 +1,7 @@
 """The one schema of the knowledge files, written once as data, and the checks built on it.
 
-This module is the cold path of loading: it runs only when the knowledge cache cannot serve
-(a changed file, a new program version) and for ``backmassage kb validate``.
+This module is the cold path of loading: it runs for a ``--kb`` folder, for ``backmassage kb
+validate``, and for the bundled ``data/`` only while ``bundled.json`` does not match it.
 
 1. ``compose`` turns YAML text into a tree of PyYAML nodes *from parser events*, so no YAML
    constructor ever runs: no Python tags, no timestamps, no YAML 1.1 booleans sneaking in
@@ -12,8 +12,11 @@ This module is the cold path of loading: it runs only when the knowledge cache c
    line, and turn them into plain data, recording every problem with its file, line and
    logical path: ``conditions.yaml:42: condition 'sciatica' > techniques[2]: unknown technique
    'swedsh' (did you mean 'swedish'?)``.
-3. ``check_files`` checks all six files, then what no single file can: duplicate ids,
-   references across files, and the safety floor of a custom folder (``floor_rules``).
+3. ``check_files`` checks every file, then what no single file can: duplicate ids,
+   references across files, the sources behind every claim, the words of the answers, and
+   the safety floor of a custom folder. ``check_compiled`` checks what only the compiled
+   rules show (an unsure warning sign never ends in massage); ``warnings`` finds rules that
+   can never fire.
 4. The same parts describe themselves as JSON Schema for ``backmassage kb schema``.
 """
 
@@ -738,6 +741,9 @@ class _NullableNumber(Number):
         value = super().convert(node, path, ck)
         return int(value) if value is not INVALID else value
 
+    def json_schema(self):
+        return {"anyOf": [super().json_schema(), {"type": "null"}]}
+
 
 DOSE.fields["session_minutes"] = Field(_NullableNumber(5, 240, integer=True, description="whole minutes, or null"))
 
@@ -930,7 +936,9 @@ def _check_claims(claims: list[ClaimSeen], items: dict[tuple[str, str], tuple[ya
     problems = []
     for claim in claims:
         sources = claim.sources
-        if sources is None and claim.item in items:
+        if sources is None and claim.item is not None:
+            if claim.item not in items:
+                continue  # its item is not valid: that problem is reported already
             sources = items[claim.item][1].get("sources")
         if not sources:
             problems.append((claim.file, claim.line, f"{claim.path}this claim names no source: give it `sources`"))
@@ -1126,7 +1134,7 @@ def _can_hold(expression: Any, condition_ids: list[str]) -> bool:
 def json_schema() -> dict[str, Any]:
     """A JSON Schema (draft 2020-12) that every knowledge file validates against.
 
-    The top-level keys of all six files share one ``properties``, so an editor checks and
+    The top-level keys of all the files share one ``properties``, so an editor checks and
     completes each key in place; ``oneOf`` only says which keys make up which file.
     """
     properties: dict[str, Any] = {}
@@ -1140,9 +1148,9 @@ def json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://backmassage.invalid/knowledge.schema.json",
         "title": "backmassage knowledge file",
-        "description": "One of manifest.yaml, sources.yaml, techniques.yaml, conditions.yaml, red_flags.yaml "
-                       "or contraindications.yaml (docs/knowledge.md). backmassage kb validate also checks "
-                       "what a schema cannot: ids that exist, duplicates, and the bundled red flags.",
+        "description": "One of " + ", ".join(FILES) + " (docs/knowledge.md). backmassage kb validate "
+                       "also checks what a schema cannot: ids that exist, duplicates, the sources behind each claim, "
+                       "and the safety rules of the bundled knowledge.",
         "type": "object",
         "properties": properties,
         "additionalProperties": False,
