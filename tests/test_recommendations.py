@@ -19,12 +19,11 @@ ROWS = [
     # Research §5.7 (postural pain): NMT addresses postural distortion (St John method).
     ("desk posture", dict(location="lower", cause="posture", symptoms=["stiffness"]),
      "massage", "postural-pain", "neuromuscular"),
-    # Founding article: upper back strain from sports injuries, helped by deep yet gentle pressure.
+    # Upper back strain has no trial of its own (review B4): the gentle choices come first.
     ("sports knot", dict(location="upper", cause="sports", symptoms=["knot"]),
-     "massage", "upper-back-strain", "deep-tissue"),
-    # Founding article: recurring motions strain the upper back.
+     "massage", "upper-back-strain", "swedish"),
     ("repetitive work", dict(location="upper", cause="repetitive", symptoms=["knot", "tenderness"], duration="3w"),
-     "massage", "upper-back-strain", "deep-tissue"),
+     "massage", "upper-back-strain", "swedish"),
     # Yuan 2015: myofascial release has the best evidence in fibromyalgia; Swedish may have no effect.
     ("fibromyalgia", dict(location="widespread", symptoms=["fatigue", "poor-sleep"], history=["fibromyalgia"],
                           duration="6m"),
@@ -41,12 +40,12 @@ ROWS = [
     # Mueller & Grunwald 2021: relaxation massage by a prenatal-trained therapist eases back pain in pregnancy.
     ("pregnancy", dict(location="lower", history=["pregnancy"]),
      "massage", "pregnancy-back-pain", "prenatal"),
-    # Werner (whiplash): not in the acute stage, very much indicated subacute; gentle work first.
+    # OPTIMa 2016: no relaxation massage for whiplash under three months; gentle held work first.
     ("whiplash, subacute", dict(location="neck", cause="accident", duration="3w"),
-     "massage", "whiplash", "swedish"),
-    # AMTA client rights: the person chooses the pressure; deep tissue is a firm technique.
+     "massage", "whiplash", "myofascial-release"),
+    # AMTA client rights: the person chooses the pressure; the first firm technique of the condition leads.
     ("prefers firm", dict(location="lower", cause="lifting", duration="3w", pressure="firm"),
-     "massage", "lower-back-strain", "deep-tissue"),
+     "massage", "lower-back-strain", "neuromuscular"),
     # NCCIH, Mayo: no deep or forceful massage on blood thinners, whatever the preference.
     ("blood thinners", dict(location="lower", cause="lifting", duration="3w", pressure="firm",
                             history=["anticoagulants"]),
