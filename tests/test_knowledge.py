@@ -624,5 +624,5 @@ def test_a_rule_that_can_never_fire_is_a_warning(kb_copy: Path) -> None:
                  f"    caution: Never shown.\n    sources: [{usual_source(kb_copy)}]\n")
     data, problems, warned = knowledge_module.validate_folder(kb_copy)
     assert problems == []
-    assert warned == [f"{kb_copy}{os.sep}contraindications.yaml: warning: rule 'test-never' can never fire "
+    assert warned == [f"{kb_copy}{os.sep}contraindications.yaml: rule 'test-never' can never fire "
                       "(all of (symptom: spasm; not symptom: spasm))"]

@@ -1097,7 +1097,7 @@ def warnings(knowledge: Any) -> list[str]:
     for rule in knowledge.rules:
         if not _can_hold(rule.when, [c.id for c in knowledge.conditions]):
             file = "red_flags.yaml" if rule.is_red_flag else "contraindications.yaml"
-            found.append(f"{file}: warning: rule {rule.id!r} can never fire ({rule.when_text})")
+            found.append(f"{file}: rule {rule.id!r} can never fire ({rule.when_text})")
     return found
 
 
