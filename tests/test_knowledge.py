@@ -618,6 +618,14 @@ def test_a_synonym_may_stand_for_one_value_only(kb_copy: Path) -> None:
                for p in problems), problems
 
 
+@pytest.mark.parametrize("when", ["{location: neck, all: [{location: lower}]}",
+                                  "{cause: major-accident, not: {cause: accident}}"])
+def test_a_rule_no_person_can_meet_is_a_warning(kb_copy: Path, when: str) -> None:
+    _append_rule(kb_copy, "contraindications.yaml", f"  - id: test-never\n    name: Never\n    when: {when}\n"
+                 f"    caution: Never shown.\n    sources: [{usual_source(kb_copy)}]\n")
+    assert len(knowledge_module.validate_folder(kb_copy)[2]) == 1
+
+
 def test_a_rule_that_can_never_fire_is_a_warning(kb_copy: Path) -> None:
     _append_rule(kb_copy, "contraindications.yaml",
                  "  - id: test-never\n    name: Never\n    when: {all: [{symptom: spasm}, {not: {symptom: spasm}}]}\n"

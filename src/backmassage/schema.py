@@ -1101,6 +1101,18 @@ def warnings(knowledge: Any) -> list[str]:
     return found
 
 
+def _possible(atoms_on: set[str]) -> bool:
+    """Whether one person can give all these answers: one location, one cause (a major accident
+    also counts as an accident)."""
+    locations = [a for a in atoms_on if a.startswith("location:")]
+    causes = {a for a in atoms_on if a.startswith("cause:")}
+    if "cause:major-accident" in causes:
+        if "cause:accident" not in causes:
+            return False  # bits_of adds the accident bit to a major accident's
+        causes.discard("cause:accident")
+    return len(locations) <= 1 and len(causes) <= 1
+
+
 def _can_hold(expression: Any, condition_ids: list[str]) -> bool:
     """Try every combination of the answers an expression reads (bounded); True when unsure."""
     import itertools
@@ -1121,7 +1133,12 @@ def _can_hold(expression: Any, condition_ids: list[str]) -> bool:
         elif isinstance(node, BestCondition):
             conditions |= set(node.ids)
     for chosen in itertools.product((False, True), repeat=len(choice_atoms)):
-        bits = sum(BITS[a] for a, on in zip(choice_atoms, chosen) if on)
+        on = {a for a, yes in zip(choice_atoms, chosen) if yes}
+        if "cause:major-accident" in on:
+            on.add("cause:accident")
+        if not _possible(on):
+            continue
+        bits = sum(BITS[a] for a in on)
         for age, days, condition in itertools.product(cuts["age"], cuts["duration"], conditions):
             p = Person(Answers(age=age, duration_days=days), bits, condition, condition)
             if expression.holds(p):
