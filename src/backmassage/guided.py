@@ -624,19 +624,20 @@ def answers_in_words(rec: Any, knowledge: Any) -> list[tuple[str, str]]:
         if values is None:
             return "not answered"
         shown_values = [label(answer, v) for v in values if v not in skip]
+        if not shown_values and len(values):
+            return "none besides the warning signs below"
         return "; ".join(shown_values) or "none"
 
     rows = [
-        (words.questions["location"][0], one("location", a.location)),
-        (words.questions["age"][0], f"{a.age} years" if a.age is not None else "not answered"),
-        (words.questions["cause"][0], one("cause", a.cause)),
-        (words.questions["duration"][0], describe_days(a.duration_days) if a.duration_days is not None
-         else "not answered"),
-        (words.questions["history"][0], many("history", a.history)),
-        (words.questions["symptoms"][0], many("symptoms", a.symptoms, skip=WARNING_SIGNS)),
+        ("Where it hurts", one("location", a.location)),
+        ("Age", f"{a.age} years" if a.age is not None else "not answered"),
+        ("How it started", one("cause", a.cause)),
+        ("How long", describe_days(a.duration_days) if a.duration_days is not None else "not answered"),
+        ("Health history", many("history", a.history)),
+        ("Symptoms", many("symptoms", a.symptoms, skip=WARNING_SIGNS)),
     ]
     if a.pressure:
-        rows.append((words.questions["pressure"][0], label("pressure", a.pressure)))
+        rows.append(("Pressure preferred", label("pressure", a.pressure)))
     signs = [label("symptoms", s) for s in (a.symptoms or ()) if s in WARNING_SIGNS]
     rows.append(("Warning signs you have", "; ".join(signs) or "none"))
     if rec.unsure:

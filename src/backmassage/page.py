@@ -24,6 +24,9 @@ from backmassage.terminal import clean
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".text": "txt"}
 TITLE = "Back pain: what to ask your massage therapist"
+TITLES = {"emergency": "Back pain: go to emergency care now", "urgent": "Back pain: see a doctor first",
+          "see-clinician": "Back pain: see a clinician, then what to ask your massage therapist",
+          "massage": TITLE}
 TRIAGE = {
     "emergency": ("Emergency", "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local "
                                "emergency number. Do not book a massage."),
@@ -84,7 +87,7 @@ def build(result: dict[str, Any], answers: Sequence[Answer], *, date: _dt.date |
     massage = result["triage"] not in ("emergency", "urgent")
     techniques = result.get("techniques") or []
     return {
-        "title": TITLE,
+        "title": TITLES[result["triage"]],
         "date": date.isoformat(),
         "triage": result["triage"],
         "triage_label": label,
@@ -278,12 +281,13 @@ th { font-weight: normal; color: #444; width: 11em; }
 ul { margin: .2em 0; padding-left: 1.3em; }
 li { margin: .12em 0; }
 .avoid li::marker { content: "\\2717  "; color: #c62828; }
-.small, .sources { font-size: 8.5pt; }
+.small, .sources { font-size: 8pt; line-height: 1.3; }
 .sources ol { columns: 2; column-gap: 1.5em; margin: 0; padding-left: 1.6em; }
 .sources li { break-inside: avoid; }
 .sources a, .url { word-break: break-all; color: #0645ad; }
 .kind { color: #666; }
-footer { margin-top: 1.2em; padding-top: .4em; border-top: 1px solid #bbb; font-size: 8.5pt; color: #444; }
+footer { margin-top: .8em; padding-top: .3em; border-top: 1px solid #bbb; font-size: 8pt; color: #444; }
+footer p { margin: .2em 0; }
 code { font: 8.5pt ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
 section { break-inside: auto; }
 @media print {
