@@ -478,6 +478,24 @@ def test_output_problems_exit_2_before_reading(intake, tmp_path):
     assert intake.read_text().startswith(HEADER)
 
 
+def test_the_summary_lists_the_first_20_invalid_lines_and_counts_the_rest(tmp_path):
+    path = write(tmp_path / "many.csv", "id,location\n" + "".join(f"x{n},hip\n" for n in range(25)) + "ok,lower\n")
+    result = invoke(str(path))
+    assert result.exit_code == 3
+    [line] = [line for line in result.stderr.splitlines() if "invalid" in line]
+    assert "25 rows" in line and "lines " + ", ".join(str(n) for n in range(2, 22)) + " and 5 more" in line
+
+
+def test_paths_and_values_from_the_input_reach_stderr_escaped(tmp_path):
+    result = invoke(str(tmp_path / "in\x1b[31mput.csv"))
+    assert result.exit_code == 2 and "\x1b" not in result.stderr and "\\x1b[31m" in result.stderr
+    path = write(tmp_path / "odd.csv", "location,Note\x1b]0;x\x07\nlower,\n")
+    result = invoke(str(path), "-o", str(tmp_path / "out\x9b.jsonl"))
+    assert result.exit_code == 0
+    assert not any(ch in result.stderr for ch in "\x1b\x07\x9b")
+    assert "\\x1b]0;x\\x07" in result.stderr and "\\x9b" in result.stderr
+
+
 def test_quiet_prints_no_summary(intake):
     result = invoke(str(intake), "--quiet")
     assert result.exit_code == 0 and result.stderr == ""

@@ -343,3 +343,20 @@ def test_any_id_is_written_as_json_that_reads_back_the_same_with_nothing_live(ro
     assert line.endswith("}\n") and line.count("\n") == 1
     assert json.loads(line) == {"row": 1, "line": 2, "id": row_id, "triage": "massage"}
     assert not any(ch in line[:-1] for ch in UNSAFE), repr(line)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=2),
+    max_leaves=6)
+
+
+@given(st.dictionaries(st.sampled_from(["id", "location", "cause", "symptoms", "history", "duration", "age",
+                                        "pressure", "screened", "unsure"]), _json_values, max_size=6))
+def test_any_json_values_for_the_answers_give_a_record_never_a_crash(row):
+    row.setdefault("location", "lower")
+    line = json.dumps(row, allow_nan=False) + "\n"
+    result = invoke("-", "--format", "jsonl", "--quiet", input=line + '{"id": "next", "location": "neck"}\n')
+    assert result.exit_code in (0, 3), (result.exit_code, result.stderr)
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == [1, 2] and out[1]["id"] == "next" and out[1]["triage"]

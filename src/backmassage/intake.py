@@ -99,7 +99,7 @@ def detect_format(path: str, given: str | None) -> str:
     if given is not None:
         fmt = given.strip().lower()
         if fmt not in FORMATS:
-            raise InputError(f"--format: {shown(given)!r} is not a known format. Valid values: {', '.join(FORMATS)}.")
+            raise InputError(f"--format: '{shown(given)}' is not a known format. Valid values: {', '.join(FORMATS)}.")
         return fmt
     if path == "-":
         raise InputError("reading stdin (-): pass --format csv or --format jsonl to say what it holds")
@@ -122,7 +122,7 @@ def check_encoding(encoding: str) -> str:
     try:
         info = codecs.lookup(encoding)
     except (LookupError, ValueError, TypeError):
-        raise InputError(f"--encoding: {shown(encoding)!r} is not an encoding Python knows (try utf-8 or cp1252)") from None
+        raise InputError(f"--encoding: '{shown(encoding)}' is not an encoding Python knows (try utf-8 or cp1252)") from None
     name = info.name
     probe = "id,location\r\n"
     try:
@@ -134,7 +134,7 @@ def check_encoding(encoding: str) -> str:
     except (UnicodeError, LookupError, TypeError, ValueError):
         readable = False
     if not readable:
-        raise InputError(f"--encoding: {shown(encoding)!r} is not a text encoding for files "
+        raise InputError(f"--encoding: '{shown(encoding)}' is not a text encoding for files "
                          "(try utf-8, cp1252, latin-1 or utf-16)")
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
@@ -345,7 +345,7 @@ def parse_map(items: Sequence[str]) -> Mapping_:
     for item in items:
         column, equals, answer = item.rpartition("=")
         if not equals or not column.strip():
-            raise InputError(f"--map {shown(item)!r}: write it as COLUMN=answer, e.g. --map \"Pain Location=location\" "
+            raise InputError(f"--map '{shown(item)}': write it as COLUMN=answer, e.g. --map \"Pain Location=location\" "
                              "(or COLUMN= to ignore a column)")
         key = name_key(column)
         target = answer.strip()
@@ -354,11 +354,11 @@ def parse_map(items: Sequence[str]) -> Mapping_:
             if known is None:
                 close = looks_like(target)
                 hint = f" Did you mean '{close}'?" if close else ""
-                raise InputError(f"--map {shown(item)!r}: {shown(target)!r} is not an answer. "
+                raise InputError(f"--map '{shown(item)}': '{shown(target)}' is not an answer. "
                                  f"The answers are: {', '.join(COLUMNS)}.{hint}")
             target = known
         if key in mapping and mapping[key] != (target or None):
-            raise InputError(f"--map: the column {shown(column.strip())!r} is mapped twice")
+            raise InputError(f"--map: the column '{shown(column.strip())}' is mapped twice")
         mapping[key] = target or None
         mapping.originals[key] = column.strip()
     return mapping
@@ -373,7 +373,7 @@ class Mapping_(dict):  # type: ignore[type-arg]
 
 
 def _names_list(names: Sequence[str]) -> str:
-    shown_names = ", ".join(repr(shown(name, 40)) for name in names[:SHOWN_NAMES])
+    shown_names = ", ".join(f"'{shown(name, 40)}'" for name in names[:SHOWN_NAMES])
     more = len(names) - SHOWN_NAMES
     return shown_names + (f" and {more:,} more" if more > 0 else "")
 
@@ -427,12 +427,12 @@ def _header_positions(names: list[str], columns: Columns, where: str, warn: Warn
         name, close = doubtful[0]
         others = f" (and {len(doubtful) - 1} more such column{'s' * (len(doubtful) > 2)})" if len(doubtful) > 1 else ""
         raise InputError(
-            f"{where}: the column {shown(name, 40)!r} looks like the answer {close!r}{others}: read it as "
+            f"{where}: the column '{shown(name, 40)}' looks like the answer {close!r}{others}: read it as "
             f"{close} with --map \"{shown(name, 40)}={close}\", or ignore it with --map \"{shown(name, 40)}=\"")
     for key in columns.mapping:
         if not any(name_key(n) == key for n in names):
             original = getattr(columns.mapping, "originals", {}).get(key, key)
-            raise InputError(f"--map: no column {shown(original, 40)!r} in {where}")
+            raise InputError(f"--map: no column '{shown(original, 40)}' in {where}")
     if "location" not in positions:
         found = _names_list([n.strip() for n in names if n.strip()]) or "nothing"
         raise InputError(f"{where}: no location column (found: {found}). The columns are: {', '.join(COLUMNS)}; "
@@ -531,7 +531,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(value) != len(pairs):
         seen: set[str] = set()
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise ValueError(f"the key {shown(twice, 40)!r} appears twice")
+        raise ValueError(f"the key '{shown(twice, 40)}' appears twice")
     return value
 
 
@@ -661,12 +661,12 @@ def _jsonl_row(number: int, line: int, value: dict[str, Any], columns: Columns, 
         if answer is None:
             close = None if on_purpose else looks_like(key)
             if close is not None:
-                problems.append(Problem(key, _as_text(item), f"{shown(key, 40)!r} is not a key; did you mean {close!r}?"))
+                problems.append(Problem(key, _as_text(item), f"'{shown(key, 40)}' is not a key; did you mean {close!r}?"))
             elif not on_purpose:
                 unknown.append(key)
             continue
         if answer in labels:
-            problems.append(Problem(key, _as_text(item), f"{shown(key, 40)!r} and {shown(labels[answer], 40)!r} "
+            problems.append(Problem(key, _as_text(item), f"'{shown(key, 40)}' and '{shown(labels[answer], 40)}' "
                                                          f"are both {answer!r}: keep one"))
             continue
         labels[answer] = key

@@ -167,9 +167,16 @@ def _atomic(path: str) -> Iterator[Output]:
         finally:
             _close(file)
         try:
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))  # a replaced file keeps its permissions
+            old = os.stat(target)
         except FileNotFoundError:
             pass  # a new file stays private (mkstemp makes it 0600)
+        else:
+            os.chmod(temp, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
+            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.chown(temp, old.st_uid, old.st_gid)  # and its owner, where we may (root)
+                except OSError:
+                    pass
         os.replace(temp, target)
         temp = None
     except OSError as error:

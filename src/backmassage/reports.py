@@ -92,7 +92,7 @@ def output_format(path: str | None, given: str | None) -> str:
     if given is not None:
         fmt = given.strip().lower()
         if fmt not in OUTPUT_FORMATS:
-            raise InputError(f"--output-format: {clean(given)!r} is not a known format. "
+            raise InputError(f"--output-format: '{clean(given)}' is not a known format. "
                              f"Valid values: {', '.join(OUTPUT_FORMATS)}.")
         return fmt
     if path is None or path == "-":
@@ -102,7 +102,7 @@ def output_format(path: str | None, given: str | None) -> str:
         return "jsonl"
     if extension in OUTPUT_EXTENSIONS:
         return OUTPUT_EXTENSIONS[extension]
-    raise InputError(f"-o {clean(path)}: cannot tell the output format from {clean(extension)!r}: name it .jsonl, "
+    raise InputError(f"-o '{clean(path)}: cannot tell the output format from {clean(extension)}': name it .jsonl, "
                      ".csv or .html, or pass --output-format jsonl|csv|html")
 
 
