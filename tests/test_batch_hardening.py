@@ -216,25 +216,37 @@ def test_a_five_thousand_digit_age_is_one_rows_error(tmp_path):
 
 # --- 5: signals --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["SIGHUP", "SIGQUIT", "SIGUSR1", "SIGTERM", "SIGINT"])
-def test_a_signal_midway_leaves_the_old_output_and_no_temporary_file(tmp_path, name):
-    out = tmp_path / "triage.jsonl"
-    out.write_bytes(b"yesterday\n")
-    process = spawn("-", "--format", "jsonl", "-o", str(out), cwd=tmp_path)
+SIGNALS = ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGALRM")
+
+
+def test_every_catchable_signal_midway_leaves_the_old_output_and_no_temporary_file(tmp_path):
+    """One child per signal, all at once (a dropped ssh sends SIGHUP, a timeout SIGTERM...)."""
+    children = {}
+    for name in SIGNALS:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "triage.jsonl").write_bytes(b"yesterday\n")
+        children[name] = spawn("-", "--format", "jsonl", "-o", "triage.jsonl", cwd=folder)
     try:
-        process.stdin.write(ROW * 20)
-        process.stdin.flush()
-        wait_for_temp(tmp_path, process)
+        for name, process in children.items():
+            process.stdin.write(ROW * 20)
+            process.stdin.flush()
+        for name, process in children.items():
+            wait_for_temp(tmp_path / name, process)
         time.sleep(0.2)
-        process.send_signal(getattr(signal, name))
-        assert process.wait(timeout=TIMEOUT) == 130
-        assert out.read_bytes() == b"yesterday\n"
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["triage.jsonl"]
-        assert b"Traceback" not in process.stderr.read()
+        for name, process in children.items():
+            process.send_signal(getattr(signal, name))
+        for name, process in children.items():
+            assert process.wait(timeout=TIMEOUT) == 130, name
+            folder = tmp_path / name
+            assert (folder / "triage.jsonl").read_bytes() == b"yesterday\n", name
+            assert sorted(p.name for p in folder.iterdir()) == ["triage.jsonl"], name
+            assert b"Traceback" not in process.stderr.read(), name
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
+        for process in children.values():
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
 
 
 # --- 9: --encoding -------------------------------------------------------------------------------------
