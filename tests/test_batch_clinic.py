@@ -208,3 +208,14 @@ def test_the_readme_api_example_pairs_each_row_right_with_a_generator(capsys):
     assert said.get("b") == "must see a doctor first"
     assert {row_id for row_id, what in said.items() if "doctor" in what} == {"b"}
     assert {row_id for row_id, what in said.items() if "invalid" in what} == {"c", "d"}
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"])
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_starts_with_an_apostrophe(tmp_path, value):
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"id": value, "location": "lower"}) + "\n", encoding="utf-8")
+    out = tmp_path / "triage.csv"
+    assert CliRunner().invoke(app, ["batch", str(export), "-o", str(out)]).exit_code == 0
+    [row] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert not row["id"].startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert row["id"] in ("'" + value, " x", "\\rx")  # a tab or CR is shown, not kept
