@@ -419,10 +419,11 @@ def test_a_new_output_file_is_private(intake, tmp_path):
     assert (out.stat().st_mode & 0o077) == 0  # health data: readable by its owner only
 
 
-def test_interrupted_midway_exits_130_and_leaves_the_old_output_untouched(intake, tmp_path, monkeypatch):
+@pytest.mark.parametrize("extension", ["jsonl", "csv", "html"])
+def test_interrupted_midway_exits_130_and_leaves_the_old_output_untouched(intake, tmp_path, monkeypatch, extension):
     from backmassage import batch as batching
 
-    out = tmp_path / "triage.jsonl"
+    out = tmp_path / f"triage.{extension}"
     out.write_bytes(b"previous results\n")
     real = batching.triage
 
@@ -436,7 +437,7 @@ def test_interrupted_midway_exits_130_and_leaves_the_old_output_untouched(intake
     result = invoke(str(intake), "-o", str(out))
     assert result.exit_code == 130
     assert out.read_bytes() == b"previous results\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.csv", "triage.jsonl"]  # no temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.csv", out.name]  # no temporary file
     assert "Traceback" not in result.stderr
 
 

@@ -231,12 +231,15 @@ def run_batch(
             if waiting:
                 data.before_read(functools.partial(_run_all, waiting))
             rows = read_rows(data, fmt, columns, warn)
-            if bar is None:
-                _run(rows, knowledge, report, summary, None, data.tell)
-            else:
-                with bar:
-                    _run(rows, knowledge, report, summary, bar, data.tell)
-            report.finish(summary)
+            try:
+                if bar is None:
+                    _run(rows, knowledge, report, summary, None, data.tell)
+                else:
+                    with bar:
+                        _run(rows, knowledge, report, summary, bar, data.tell)
+                report.finish(summary)
+            finally:
+                report.close()
     finally:
         data.close()
     summary.seconds = time.monotonic() - started

@@ -120,6 +120,9 @@ class Report:
     def finish(self, summary: Any = None) -> None:
         pass
 
+    def close(self) -> None:
+        """Let go of what the report holds (after finish, or when the run stopped)."""
+
 
 class JsonLinesReport(Report):
     """One JSON object a line: exactly ``json.dumps`` of the record (controls escaped)."""
@@ -170,7 +173,12 @@ class CsvReport(Report):
 
     def finish(self, summary: Any = None) -> None:
         self.text.flush()
-        self.text.detach()
+
+    def close(self) -> None:
+        try:
+            self.text.detach()  # the file itself belongs to the writer (output.py)
+        except ValueError:
+            pass
 
 
 def csv_cells(record: Mapping[str, Any]) -> list[str]:
@@ -383,6 +391,8 @@ class HtmlReport(Report):
         self._copy("people")
         write(b"</section>\n<footer>Made by backmassage. Each person's full advice, with its sources, is in "
               b"the JSON Lines output (-o triage.jsonl).</footer>\n</body>\n</html>\n")
+
+    def close(self) -> None:
         for part in self.parts.values():
             part.close()
 
