@@ -546,11 +546,12 @@ BATCH_EPILOG = (
 )
 
 
-@app.command(epilog=BATCH_EPILOG)
+@app.command(cls=Command, epilog=BATCH_EPILOG)
 @reporting_errors
 def batch(
     source: Annotated[str, typer.Argument(
-        metavar="INPUT", show_default=False, help="A .csv or .jsonl file of intake answers, or - for stdin.")],
+        metavar="INPUT", show_default=False, click_type=PLAIN,
+        help="A .csv or .jsonl file of intake answers, or - for stdin.")],
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUTPUT", show_default=False,
         help="Write to this file instead of stdout, atomically; .jsonl, .csv or .html.")] = None,
