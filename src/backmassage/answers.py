@@ -24,8 +24,11 @@ _UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "we
           "m": 30, "mo": 30, "mos": 30, "month": 30, "months": 30,
           "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365}
 _UNIT_LETTER = {1: "d", 7: "w", 30: "m", 365: "y"}
+_SEPARATORS = re.compile(r"[,;]")
+_SHORT_DURATION = re.compile(r"(\d{1,6})([dwmy])")  # 3d, 2w: as scripts and exports write them
 _DURATION = re.compile(r"^(?P<number>\d{1,6}(?:\.\d{1,3})?|[a-z-]+?)-?(?P<unit>[a-z]+)(?:-ago)?$")
 _AGE = re.compile(r"^(?P<years>\d{1,3})(?:\.0+)?(?:-?(?:y|yrs?|years?)(?:-old)?)?$")
+ORDER = {answer: {value: index for index, value in enumerate(values)} for answer, values in CHOICES.items()}
 DURATION_HINT = "a number and a unit, e.g. 2d, 3w, 6m or 2y (days, weeks, months, years)"
 AGE_HINT = f"whole years from {AGE_RANGE[0]} to {AGE_RANGE[1]}"
 
@@ -106,19 +109,20 @@ def parse_answers(words: Words, *, location: object = None, cause: object = None
     if require_location and (location is None or (isinstance(location, str) and not location.strip())):
         errors.append(InvalidAnswer("location", "", CHOICES["location"],
                                     message=f"location is required. Valid values: {', '.join(CHOICES['location'])}."))
-    given_location: str | None = checked(parse_choice, words, "location", location)  # question order
-    given_cause: str | None = checked(parse_choice, words, "cause", cause)
-    given_symptoms: tuple[str, ...] | None = checked(parse_many, words, "symptoms", symptoms)
-    given_history: tuple[str, ...] | None = checked(parse_many, words, "history", history)
-    days, duration_text = checked(parse_duration, duration) or (None, None)
+    # In question order, so that the messages are too; an answer not given is not parsed at all.
+    given_location = None if location is None else checked(parse_choice, words, "location", location)
+    given_cause = None if cause is None else checked(parse_choice, words, "cause", cause)
+    given_symptoms = None if symptoms is None else checked(parse_many, words, "symptoms", symptoms)
+    given_history = None if history is None else checked(parse_many, words, "history", history)
+    days, duration_text = (None, None) if duration is None else checked(parse_duration, duration) or (None, None)
     answers = Answers(
         location=given_location, cause=given_cause, symptoms=given_symptoms, history=given_history,
         duration=duration_text,
         duration_days=days,
-        age=checked(parse_age, age),
-        pressure=checked(parse_choice, words, "pressure", pressure),
-        screened=bool(checked(parse_yes_no, "screened", screened)),
-        unsure=checked(parse_unsure, words, unsure) or (),
+        age=None if age is None else checked(parse_age, age),
+        pressure=None if pressure is None else checked(parse_choice, words, "pressure", pressure),
+        screened=bool(screened is not None and checked(parse_yes_no, "screened", screened)),
+        unsure=() if unsure is None else checked(parse_unsure, words, unsure) or (),
     )
     if errors:
         first = errors[0]
@@ -141,6 +145,9 @@ def parse_choice(words: Words, answer: str, value: object) -> str | None:
     if value is None:
         return None
     given = _text(answer, value, CHOICES[answer])
+    found = words.lookup[answer].get(given)  # most values come as written in the vocabulary
+    if found is not None:
+        return found
     text = normalise(given)
     if not text:
         return None
@@ -157,26 +164,30 @@ def parse_many(words: Words, answer: str, values: object) -> tuple[str, ...] | N
         return None
     if isinstance(values, str):
         _text(answer, values, CHOICES[answer])
-        items: list[object] = re.split(r"[,;]", values)
+        items: list[object] = _SEPARATORS.split(values)
     elif isinstance(values, (list, tuple)):
-        items = [part for item in values for part in (re.split(r"[,;]", item) if isinstance(item, str) else [item])]
+        items = [part for item in values
+                 for part in (_SEPARATORS.split(item) if isinstance(item, str) else [item])]
     else:
         raise InvalidAnswer(answer, values, CHOICES[answer])
+    lookup = words.lookup[answer]
     chosen: set[str] = set()
     said_none = False
     for item in items:
-        text = normalise(_text(answer, item, CHOICES[answer]))
-        if not text:
-            continue
-        if text in _NONE_WORDS:
-            said_none = True
-            continue
-        value = parse_choice(words, answer, item)
+        value = lookup.get(item) if isinstance(item, str) else None  # most come as written
+        if value is None:
+            text = normalise(_text(answer, item, CHOICES[answer]))
+            if not text:
+                continue
+            if text in _NONE_WORDS:
+                said_none = True
+                continue
+            value = parse_choice(words, answer, item)
         if value:
             chosen.add(value)
     if not chosen and not said_none:
         return None
-    return tuple(value for value in CHOICES[answer] if value in chosen)
+    return tuple(sorted(chosen, key=ORDER[answer].__getitem__))
 
 
 def parse_unsure(words: Words, values: object) -> tuple[str, ...]:
@@ -211,6 +222,11 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
     """'3w', '3 weeks', 'a week', '1.5 weeks', '10 years' -> (days, '3w'); a month is 30 days, a year 365."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
+    short = _SHORT_DURATION.fullmatch(value) if isinstance(value, str) else None
+    if short:
+        days = int(short.group(1)) * _UNITS[short.group(2)]
+        if days <= _MAX_DURATION_DAYS:
+            return days, value
     text = normalise(value) if isinstance(value, str) and len(value) <= 40 and not value.strip().startswith("-") else ""
     match = _DURATION.match(text.replace("-and-a-half", ".5"))
     unit = _UNITS.get(match.group("unit")) if match else None

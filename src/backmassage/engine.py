@@ -46,8 +46,8 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     best = ranked[0] if ranked else None
     if best:
         p = p._replace(condition_id=best.condition.id, condition_name=best.condition.name)
-    red_flags = tuple(rule for rule in knowledge.red_flags if rule.when.holds(p))
-    contraindications = tuple(rule for rule in knowledge.contraindications if rule.when.holds(p))
+    red_flags = holding(knowledge.red_flags, p)
+    contraindications = holding(knowledge.contraindications, p)
     fired = red_flags + contraindications
     triage = max((rule.triage for rule in fired if rule.triage), key=severity, default="massage")
     no_massage = triage in NO_TECHNIQUES_AT
@@ -66,8 +66,9 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
         explain_condition(said, triage, best, ranked[1:MAX_ALTERNATIVES + 1], p)
     explain_techniques(said, triage, techniques, condition, answers.pressure)
     explain_avoid(said, fired, avoided, p)
-    if triage != "emergency" and answers.unanswered():
-        said.add("missing", f"Not answered: {_and([QUESTION_WORDS[name] for name in answers.unanswered()])}. "
+    unanswered = answers.unanswered()
+    if triage != "emergency" and unanswered:
+        said.add("missing", f"Not answered: {_and([QUESTION_WORDS[name] for name in unanswered])}. "
                             "An answer there could change this advice.")
     return Recommendation(
         triage=triage,
@@ -82,7 +83,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
         explanation=tuple(said.sentences),
         not_asked=not_asked,
         unsure=answers.unsure,
-        unanswered=answers.unanswered(),
+        unanswered=unanswered,
         sources=gather_sources(knowledge, red_flags if no_massage else fired, condition, techniques, p, dose,
                                self_care),
         knowledge_version=knowledge.version,
@@ -104,11 +105,23 @@ def rank(knowledge: Knowledge, p: Person) -> list[Scored]:
     return ranked
 
 
+def holding(rules: Sequence[Rule], p: Person) -> tuple[Rule, ...]:
+    """The rules whose ``when`` holds, in the knowledge's order. A rule's gate (bits it needs one
+    of) is tested first: most rules need an answer most people do not give."""
+    bits = p.bits
+    return tuple([rule for rule in rules if (not rule.gate or bits & rule.gate) and rule.when.holds(p)])
+
+
 def score(condition: Condition, p: Person) -> float:
     """0..1: the weight of the condition's evidence that holds; 0 when its ``requires`` does not."""
+    if condition.gate and not p.bits & condition.gate:
+        return 0.0
     if condition.requires is not None and not condition.requires.holds(p):
         return 0.0
-    matched = sum(evidence.weight for evidence in condition.evidence if evidence.expression.holds(p))
+    matched = 0.0
+    for evidence in condition.evidence:
+        if evidence.expression.holds(p):
+            matched += evidence.weight
     return round(matched / condition.total_weight, 3)
 
 

@@ -132,10 +132,20 @@ class BestCondition(NamedTuple):
 
 
 class All(NamedTuple):
+    """Every part holds. The choice parts are kept as masks too (``masks``, one per part: each
+    needs one of its bits), so most tests are an AND on the bits and no call; ``rest`` are the
+    other parts. Build it with ``all_of``."""
+
     items: tuple[Expression, ...]
+    masks: tuple[int, ...]
+    rest: tuple[Expression, ...]
 
     def holds(self, p: Person) -> bool:
-        for part in self.items:
+        bits = p.bits
+        for mask in self.masks:
+            if not bits & mask:
+                return False
+        for part in self.rest:
             if not part.holds(p):
                 return False
         return True
@@ -151,10 +161,17 @@ class All(NamedTuple):
 
 
 class Any_(NamedTuple):
+    """At least one part holds: one of the choice parts' bits (``mask``), or one of ``rest``.
+    Build it with ``any_of``."""
+
     items: tuple[Expression, ...]
+    mask: int
+    rest: tuple[Expression, ...]
 
     def holds(self, p: Person) -> bool:
-        for part in self.items:
+        if p.bits & self.mask:
+            return True
+        for part in self.rest:
             if part.holds(p):
                 return True
         return False
@@ -167,6 +184,19 @@ class Any_(NamedTuple):
 
     def parts(self) -> tuple[Expression, ...]:
         return self.items
+
+
+def all_of(parts: tuple[Expression, ...]) -> All:
+    choices = [part for part in parts if isinstance(part, AnswerIn)]
+    return All(parts, tuple(part.mask for part in choices), tuple(p for p in parts if not isinstance(p, AnswerIn)))
+
+
+def any_of(parts: tuple[Expression, ...]) -> Any_:
+    mask = 0
+    for part in parts:
+        if isinstance(part, AnswerIn):
+            mask |= part.mask
+    return Any_(parts, mask, tuple(part for part in parts if not isinstance(part, AnswerIn)))
 
 
 class Not(NamedTuple):
@@ -208,6 +238,37 @@ def atoms(expression: Expression) -> frozenset[str]:
     return frozenset(found)
 
 
+def necessary_bits(expression: Expression) -> int:
+    """Bits of which a person must have at least one for the expression to hold; 0 when no such
+    bits exist (a range, a `not`, the best condition). Exact: it only ever lets more through."""
+    if isinstance(expression, AnswerIn):
+        return expression.mask
+    if isinstance(expression, All):
+        needs = [need for need in map(necessary_bits, expression.items) if need]
+        return min(needs, key=_commonness) if needs else 0
+    if isinstance(expression, Any_):
+        needs = [necessary_bits(part) for part in expression.items]
+        return _union(needs) if all(needs) else 0
+    return 0
+
+
+_COMMON_FIRST = ("location", "cause", "symptoms", "history", "unsure")
+
+
+def _commonness(mask: int) -> tuple[int, int]:
+    """How often people have one of these bits, roughly: a location is given by everyone, a
+    cause by most, one symptom or history item by few, "not sure" by fewer still."""
+    answer = next(atom.partition(":")[0] for atom, bit in BITS.items() if mask & bit)
+    return -_COMMON_FIRST.index(answer), mask.bit_count()
+
+
+def _union(masks: list[int]) -> int:
+    union = 0
+    for mask in masks:
+        union |= mask
+    return union
+
+
 def negated_atoms(expression: Expression) -> frozenset[str]:
     """The choice atoms an expression tests under an odd number of `not`s: their absence counts."""
     found: set[str] = set()
@@ -231,7 +292,7 @@ KEY_ANSWER = {"location": "location", "cause": "cause", "symptom": "symptoms", "
 def compile_expression(data: Mapping[str, Any], label: Label) -> Expression:
     """Build an expression from its checked data (a mapping of keys that must all hold)."""
     parts = [_compile_key(key, value, label) for key, value in data.items() if key != "weight"]
-    return parts[0] if len(parts) == 1 else All(tuple(parts))
+    return parts[0] if len(parts) == 1 else all_of(tuple(parts))
 
 
 def _compile_key(key: str, value: Any, label: Label) -> Expression:
@@ -248,7 +309,7 @@ def _compile_key(key: str, value: Any, label: Label) -> Expression:
         return BestCondition(frozenset(value))
     if key in ("all", "any"):
         parts = tuple(compile_expression(item, label) for item in value)
-        return All(parts) if key == "all" else Any_(parts)
+        return all_of(parts) if key == "all" else any_of(parts)
     if key == "not":
         return Not(compile_expression(value, label))
     raise ValueError(f"unknown expression key {key!r}")  # the schema rules this out

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
-from backmassage.expressions import BITS, Expression, compile_expression, describe
+from backmassage.expressions import BITS, Expression, compile_expression, describe, necessary_bits
 from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
@@ -41,10 +41,7 @@ class Source(NamedTuple):
     kind: str
     original: str | None
     ref: SourceRef
-
-    @property
-    def strength(self) -> int:
-        return SOURCE_KINDS.index(self.kind)
+    strength: int  # the kind's place in SOURCE_KINDS: 0 is the strongest
 
 
 class Claim(NamedTuple):
@@ -62,11 +59,7 @@ class Technique(NamedTuple):
     pressure: tuple[str, ...]
     benefits: tuple[Claim, ...]
     sources: tuple[str, ...]
-
-    @property
-    def conditional(self) -> bool:
-        """Whether some benefit holds only for some answers."""
-        return any(benefit.when is not None for benefit in self.benefits)
+    conditional: bool  # some benefit holds only for some answers
 
 
 class Dose(NamedTuple):
@@ -102,6 +95,7 @@ class Condition(NamedTuple):
     cautions: tuple[Claim, ...]
     self_care: tuple[Claim, ...]
     sources: tuple[str, ...]
+    gate: int  # answer bits one of which its `requires` needs (0: none)
 
 
 class Rule(NamedTuple):
@@ -120,6 +114,7 @@ class Rule(NamedTuple):
     when_text: str  # the rule's condition in words, for people auditing it
     avoid_records: tuple[Avoid, ...]
     record: RedFlag | None
+    gate: int  # answer bits one of which it needs to hold (0: none); saves testing the rest
 
 
 class WarningSign(NamedTuple):
@@ -321,11 +316,15 @@ def build(data: Mapping[str, Any], folder: str) -> Knowledge:
         return Claim(item["text"], tuple(item.get("sources", parent)), expression(item.get("when")))
 
     sources = {s["id"]: Source(s["id"], s["title"], s["url"], s["kind"], s.get("original"),
-                               SourceRef(s["id"], s["title"], s["url"], s["kind"]))
+                               SourceRef(s["id"], s["title"], s["url"], s["kind"]), SOURCE_KINDS.index(s["kind"]))
                for s in data["sources.yaml"]["sources"]}
-    techniques = {t["id"]: Technique(t["id"], t["name"], t["description"], tuple(t["pressure"]),
-                                     tuple(claim(b, tuple(t["sources"])) for b in t["benefits"]), tuple(t["sources"]))
-                  for t in data["techniques.yaml"]["techniques"]}
+
+    def technique(t: Mapping[str, Any]) -> Technique:
+        benefits = tuple(claim(b, tuple(t["sources"])) for b in t["benefits"])
+        return Technique(t["id"], t["name"], t["description"], tuple(t["pressure"]), benefits, tuple(t["sources"]),
+                         conditional=any(benefit.when is not None for benefit in benefits))
+
+    techniques = {t["id"]: technique(t) for t in data["techniques.yaml"]["techniques"]}
 
     def choices(items: list[Mapping[str, Any]], parent: tuple[str, ...], doses: tuple[Dose, ...]) -> tuple[Choice, ...]:
         made = []
@@ -341,17 +340,20 @@ def build(data: Mapping[str, Any], folder: str) -> Knowledge:
         doses = tuple(Dose(expression(d.get("when")), d.get("session_minutes"), d.get("frequency"),
                            tuple(d["sources"])) for d in c.get("dose", ()))
         evidence = tuple(Evidence(compile_expression(e, label), float(e["weight"])) for e in c["evidence"])
+        requires = expression(c.get("requires"))
         return Condition(
-            id=c["id"], name=c["name"], description=c["description"], requires=expression(c.get("requires")),
+            id=c["id"], name=c["name"], description=c["description"], requires=requires,
             evidence=evidence, total_weight=sum(e.weight for e in evidence),
             choices=choices(c["techniques"], parent, doses), doses=doses,
             cautions=tuple(claim(x, parent) for x in c.get("cautions", ())),
-            self_care=tuple(claim(x, parent) for x in c.get("self_care", ())), sources=parent)
+            self_care=tuple(claim(x, parent) for x in c.get("self_care", ())), sources=parent,
+            gate=necessary_bits(requires) if requires else 0)
 
     def rule(item: Mapping[str, Any], is_red_flag: bool) -> Rule:
         avoid = tuple(tid for tid in techniques if tid in item.get("avoid", ()))  # in technique order
         reason = item.get("reason") or ""
-        return Rule(id=item["id"], name=item["name"], when=compile_expression(item["when"], label),
+        when = compile_expression(item["when"], label)
+        return Rule(id=item["id"], name=item["name"], when=when, gate=necessary_bits(when),
                     sources=tuple(item["sources"]), triage=item.get("triage"), advice=item.get("advice"),
                     avoid=avoid, reason=item.get("reason"), caution=item.get("caution"), is_red_flag=is_red_flag,
                     when_text=describe(item["when"]),
