@@ -226,7 +226,7 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
     if short:
         days = int(short.group(1)) * _UNITS[short.group(2)]
         if days <= _MAX_DURATION_DAYS:
-            return days, value
+            return days, short.group(0)
     text = normalise(value) if isinstance(value, str) and len(value) <= 40 and not value.strip().startswith("-") else ""
     match = _DURATION.match(text.replace("-and-a-half", ".5"))
     unit = _UNITS.get(match.group("unit")) if match else None
