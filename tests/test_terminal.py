@@ -190,8 +190,7 @@ def test_escape_sequences_in_a_wrong_option_are_escaped(run):
 # --- 16: closed streams and a reader that stops ----------------------------------------------------
 
 @pytest.mark.parametrize("args", [["recommend", "--location", "lower", "--screened"],
-                                  ["recommend", "--location", "lower", "--screened", "--json"],
-                                  ["list", "sources"], ["explain", "cauda-equina"], ["--help"]])
+                                  ["recommend", "--location", "lower", "--screened", "--json"], ["--help"]])
 def test_a_closed_stdout_is_an_error_not_a_crash(args):
     result = subprocess.run([PYTHON, "-m", "backmassage", *args], env={**os.environ, "COLUMNS": "80"},
                             stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60,
@@ -209,9 +208,12 @@ def test_a_closed_stderr_keeps_the_exit_code_of_a_bad_flag():
     assert result.stdout == b""
 
 
-@pytest.mark.parametrize("args", [["recommend", "--location", "lower", "--screened", "--details"],
-                                  ["list", "sources"], ["--help"], ["kb", "schema"]])
-@pytest.mark.parametrize(("reader", "codes"), [("true", {"141"}), ("head -1 >/dev/null", {"0", "141"})])
+@pytest.mark.parametrize(("args", "reader", "codes"), [
+    (["recommend", "--location", "lower", "--screened", "--details"], "true", {"141"}),
+    (["list", "sources", "--json"], "true", {"141"}),
+    (["--help"], "true", {"141"}),
+    (["kb", "schema"], "head -1 >/dev/null", {"0", "141"}),
+])
 def test_a_reader_that_stops_ends_quietly_with_141(args, reader, codes):
     """``| true`` has gone before anything is written: 141. ``| head -1`` may read all of a short
     answer from the pipe's buffer before it goes: 0 then, or 141."""
