@@ -197,8 +197,9 @@ def reporting_errors(command: F) -> F:
             raise
         except BackmassageError as error:
             fail(describe(error))
-        except KeyboardInterrupt:
-            say("Cancelled.")
+        except KeyboardInterrupt as stop:
+            if not getattr(stop, "said", False):  # the interview says its own word when a person quits
+                say("Cancelled.")
             raise typer.Exit(INTERRUPTED) from None
         except OSError as error:
             if is_broken_pipe(error):
@@ -224,6 +225,8 @@ def usage_error(error: Any) -> int:
     possible = sorted(getattr(error, "possibilities", None) or ())
     if option == "--version" and ctx is not None and ctx.parent is not None:
         message = f"{ctx.command_path} has no option --version; 'backmassage --version' prints the version."
+    elif option == "--kb" and ctx is not None:
+        message = f"{ctx.command_path} reads no knowledge folder, so it takes no --kb."
     elif option and possible:
         import difflib
 

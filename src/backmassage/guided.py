@@ -80,6 +80,8 @@ class WrongAnswer(Exception):
 class Quit(KeyboardInterrupt):
     """The person asked to stop (q, quit, exit, Ctrl-D): nothing is advised."""
 
+    said = False  # True once the interview has told the person (exits.reporting_errors then adds nothing)
+
 
 # --- the prompt layer -------------------------------------------------------------------
 
@@ -598,9 +600,10 @@ def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read:
     prompter = Prompter(console, read or read_stdin_line)
     try:
         return Interview(answers, knowledge, prompter).run()
-    except Quit:
+    except Quit as stop:
         prompter.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
                      style="bold")
+        stop.said = True
         raise
 
 
