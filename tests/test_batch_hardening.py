@@ -22,7 +22,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -363,6 +363,7 @@ _json_values = st.recursive(
     max_leaves=6)
 
 
+@settings(max_examples=60)
 @given(st.dictionaries(st.sampled_from(["id", "location", "cause", "symptoms", "history", "duration", "age",
                                         "pressure", "screened", "unsure"]), _json_values, max_size=6))
 def test_any_json_values_for_the_answers_give_a_record_never_a_crash(row):
@@ -372,3 +373,19 @@ def test_any_json_values_for_the_answers_give_a_record_never_a_crash(row):
     assert result.exit_code in (0, 3), (result.exit_code, result.stderr)
     out = records(result.stdout)
     assert [r["row"] for r in out] == [1, 2] and out[1]["id"] == "next" and out[1]["triage"]
+
+
+@settings(max_examples=60)
+@given(st.lists(st.one_of(st.binary(max_size=12), st.sampled_from([b'"', b"\n", b"\r\n", b",", b";", b"\xff", b"\xc3",
+                                                                     b"lower", b"neck", b"\x00", b"\xef\xbb\xbf"])),
+                max_size=20), st.sampled_from(["csv", "jsonl"]))
+def test_any_bytes_give_exit_0_2_or_3_and_one_numbered_record_per_row(chunks, fmt):
+    head = b"id,location,symptoms\n" if fmt == "csv" else b""
+    result = invoke("-", "--format", fmt, "--quiet", input=head + b"".join(chunks))
+    assert result.exit_code in (0, 2, 3), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    out = records(result.stdout)
+    assert [r["row"] for r in out] == list(range(1, len(out) + 1))
+    lines = [r["line"] for r in out]
+    assert lines == sorted(set(lines))
+    assert all(set(r) in ({"row", "line", "id", "error", "errors"},) or "triage" in r for r in out)
