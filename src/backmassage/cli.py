@@ -300,7 +300,10 @@ def recommend(
     console = stdout_console(no_color)
     labels = knowledge.vocabulary.label
     if details and is_terminal(sys.stdout) and os.environ.get("TERM") != "dumb":
-        with console.pager(styles=True):
+        # As git does: less quits when the text fits one screen, and shows colours (-R).
+        os.environ.setdefault("LESS", "FRX")
+        styles = "R" in os.environ["LESS"] or "r" in os.environ["LESS"] or "PAGER" in os.environ
+        with console.pager(styles=styles):
             render_recommendation(rec, console, labels=labels, details=True, rerun=rerun)
         return
     render_recommendation(rec, console, labels=labels, details=details, rerun=rerun)

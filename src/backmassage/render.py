@@ -375,8 +375,8 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
     if rec.triage not in NO_TECHNIQUES_AT:
         if rec.condition:
             page.heading("What your answers point to")
-            page.line((clean(rec.condition.name), "bold"), f" ({match_words(rec.condition.score)}, "
-                      f"score {rec.condition.score:.2f})")
+            page.line((clean(rec.condition.name), "bold"), f", {match_words(rec.condition.score)} "
+                      f"(score {rec.condition.score:.2f})")
             if rec.condition.description:
                 page.line(rec.condition.description)
             if rec.alternatives:
