@@ -198,9 +198,6 @@ def test_the_readme_batch_example_runs_with_a_generator(capsys):
     assert said == {"b": "must see a doctor first", "c": "invalid: location", "d": "invalid: symptom"}
 
 
-@pytest.mark.xfail(strict=True, reason="the README's Python API section still pairs rows with zip(rows, "
-                                       "recommend_many(rows)), which reads a generator twice (issue 14, item 5); "
-                                       "remove this mark when it uses with_rows=True")
 def test_the_readme_api_example_pairs_each_row_right_with_a_generator(capsys):
     [example] = [block for block in _python_blocks("## Python API") if "recommend_many(" in block
                  and "for row" in block]
