@@ -333,8 +333,18 @@ def relevant_values(answers: Answers, knowledge: Any, answer: str, values: Itera
     return found
 
 
+def first_technique(answers: Answers, knowledge: Any) -> str | None:
+    techniques = api.recommend_answers(answers, knowledge).techniques
+    return techniques[0].id if techniques else None
+
+
 def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
-    """Whether any answer to this question could change the advice."""
+    """Whether any answer to this question could change the advice. A preferred pressure only
+    reorders what is safe, so it is asked only when it could change the massage to ask for."""
+    if answer == "pressure":
+        first = first_technique(answers, knowledge)
+        return any(first_technique(with_changes(answers, pressure=p), knowledge) != first
+                   for p in CHOICES["pressure"])
     base = advice_key(answers, knowledge)
     if answer == "age":
         tries: Iterable[Answers] = (with_changes(answers, age=age) for age in AGES_TRIED)
