@@ -211,11 +211,12 @@ RECOMMEND_EPILOG = (
     "  backmassage recommend                      # answer a few questions\n\n"
     "  backmassage recommend --location lower --cause lifting --duration 3d\n\n"
     "  backmassage recommend --location lower --cause lifting --save advice.html\n\n"
-    "  backmassage recommend --location neck --symptom stiffness,headaches --age 34 --screened --json\n\n"
-    "  backmassage recommend --location lower --history 'blood thinners' --pressure firm --details\n\n"
+    "  backmassage recommend --location neck --symptom headaches --age 34 --json\n\n"
+    "  backmassage recommend --location lower --history 'blood thinners' --details\n\n"
     "Values may be written as people say them: 'Lower back', 'blood thinners', '3 weeks', '42 years'. "
-    "In a terminal, every question the options leave open is asked, the warning signs above all; "
-    "--screened says they were all asked and answered no, --no-input asks nothing."
+    "In a terminal it asks every warning-sign question that applies, and each other question the options "
+    "leave open whose answer could change the advice; --screened says the warning signs were all asked "
+    "and answered no, --no-input asks nothing."
 )
 
 
@@ -260,8 +261,7 @@ def recommend(
 ) -> None:
     """Recommend a massage for your back pain, or tell you to see a doctor first.
 
-    In a terminal it asks what the options did not say. Answers you leave out count as unknown,
-    and the answer says which warning signs nobody asked about.
+    In a terminal it asks what the options did not say. Answers you leave out count as unknown, and the answer says which warning signs nobody asked about.
     """
     from backmassage import api
 
