@@ -202,11 +202,15 @@ def to_text(page: dict[str, Any]) -> str:
 
 # --- Markdown -----------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^([#>+-]|\d+[.)])")
 
 
 def _md(text: Any) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+    """Text that Markdown shows as it is: its few active characters escaped, and nothing that
+    would start a heading, a quote or a list."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", clean(text))
+    return _MD_LINE_START.sub(r"\\\1", escaped)
 
 
 def to_markdown(page: dict[str, Any]) -> str:
