@@ -346,3 +346,21 @@ def test_the_interview_gives_the_json_of_the_equivalent_flags(run_json, tmp_path
     result, out, _ = run_interview(start, *["n"] * 10, "posture", "3 weeks", *["n", "n", "", ""], "", "", "")
     flags = result.as_flags()
     assert json.dumps(api.recommend_answers(result, KNOWLEDGE).to_dict()) == json.dumps(run_json("recommend", *flags))
+
+
+# --- any reply at all ------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=30), st.sampled_from(["y", "n", "not sure", "?", "", "1", "2", "lower",
+                                                                 "a week", "42", "none", "1,2", "99", "neck"])),
+                max_size=40))
+def test_any_replies_end_in_answers_or_a_quit_never_a_crash(replies):
+    result, out, _ = run_interview(answers(), *[r.replace("\n", " ") for r in replies])
+    if result is not None:
+        rec = api.recommend_answers(result, KNOWLEDGE)
+        assert rec.triage in ("massage", "see-clinician", "urgent", "emergency")
+    assert "Traceback" not in out

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backmassage.terminal import MIN_WIDTH, clean, layout_width, markup, text
@@ -222,3 +222,21 @@ def test_a_reader_that_stops_ends_quietly_with_141(args, reader, codes):
                             env={**os.environ, "COLUMNS": "80"})
     assert result.stdout.strip() in codes, result.stderr
     assert result.stderr == ""
+
+
+@settings(max_examples=40, deadline=None)
+@given(location=st.sampled_from(["lower", "upper", "neck", "widespread"]),
+       symptoms=st.lists(st.sampled_from(["spasm", "fever", "saddle-numbness", "headaches", "clumsy-hands"]),
+                         max_size=3),
+       history=st.lists(st.sampled_from(["anticoagulants", "osteoporosis", "pregnancy", "cancer"]), max_size=2),
+       width=st.integers(min_value=0, max_value=200), details=st.booleans(), screened=st.booleans())
+def test_any_answer_renders_at_any_width(location, symptoms, history, width, details, screened):
+    import io
+
+    from backmassage import api
+    from backmassage.render import make_console, render_recommendation
+
+    rec = api.recommend(location=location, symptoms=symptoms, history=history, screened=screened)
+    console = make_console(file=io.StringIO(), width=max(width, 1))
+    render_recommendation(rec, console, details=details, rerun="backmassage recommend --location lower --no-input")
+    assert "ask a doctor" in " ".join(console.file.getvalue().split())

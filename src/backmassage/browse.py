@@ -58,7 +58,8 @@ def list_items(knowledge: Any, kind: str) -> list[dict[str, Any]]:
 
 
 def _choices(condition: Any) -> list[Any]:
-    return list(getattr(condition, "choices", None) or getattr(condition, "techniques", ()))
+    choices = getattr(condition, "choices", None) or getattr(condition, "techniques", None) or ()
+    return list(choices)
 
 
 def all_ids(knowledge: Any) -> list[str]:

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -31,8 +31,9 @@ MORE_HELP = ("More: 'backmassage COMMAND --help' for each command, 'backmassage 
 class Group(TyperGroup):
     """The program's commands; every error, usage errors included, is said in one style."""
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:
         from typer._click import exceptions as click_errors
         from typer._click.utils import PacifyFlushWrapper
 
@@ -42,7 +43,8 @@ class Group(TyperGroup):
 
             completion_init()  # typer's completion for each shell, as its own --install-completion has
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
             code = code if isinstance(code, int) else exits.OK
             if code == exits.OK:
                 sys.stdout.flush()

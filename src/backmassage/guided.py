@@ -167,7 +167,7 @@ class Menu:
 
     def one(self, text: str) -> str:
         text = text.strip()
-        if text.isdigit():
+        if re.fullmatch(r"[0-9]{1,6}", text):  # ASCII digits only: '²' is a digit to Python, not a number here
             number = int(text)
             if 1 <= number <= len(self.values):
                 return self.values[number - 1]
@@ -248,7 +248,7 @@ def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int
     text = reply.strip()
     if not text:
         return None
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):
         raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks, {text} months or {text} years.")
     since = re.fullmatch(r"(?:since|from)\s+(?:early\s+|late\s+|mid\s+|the\s+start\s+of\s+|the\s+end\s+of\s+)?"
                          r"([a-z]+)\.?", text.lower())
