@@ -323,3 +323,12 @@ def test_debug_mode_lets_the_traceback_through(run, monkeypatch):
     monkeypatch.setattr(api, "recommend_answers", lambda *a, **k: 1 / 0)
     result = run("recommend", "--location", "lower", env={"BACKMASSAGE_DEBUG": "1"})
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_install_puts_the_script_where_the_shell_finds_it(run, tmp_path, shell):
+    result = run("completion", shell, "--install", env={"HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.stderr
+    assert f"{shell} completion installed in {tmp_path}" in result.stdout
+    installed = [p for p in tmp_path.rglob("*") if p.is_file() and "backmassage" in p.read_text(encoding="utf-8")]
+    assert installed

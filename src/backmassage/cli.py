@@ -198,10 +198,19 @@ def version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def install_completion_callback(value: bool) -> None:
+    if value:
+        install_completion(None)
+
+
 @app.callback()
 def root(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    install: Annotated[bool, typer.Option(
+        "--install-completion", callback=install_completion_callback, is_eager=True,
+        help="Install Tab completion for your shell (bash, zsh, fish or powershell), then exit. "
+             "To see the script first: backmassage completion SHELL.")] = False,
 ) -> None:
     """Which massage helps your back pain, and when to see a doctor instead."""
 
@@ -506,26 +515,52 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
     "  backmassage completion bash >> ~/.bashrc\n\n"
     "  backmassage completion zsh > \"${fpath[1]}/_backmassage\"\n\n"
     "  backmassage completion fish > ~/.config/fish/completions/backmassage.fish\n\n"
+    "  backmassage completion zsh --install        # or: backmassage --install-completion\n\n"
     "Then open a new terminal: Tab completes commands, options and answer values."))
 @reporting_errors
 def completion(
     shell: Annotated[str, typer.Argument(metavar="SHELL", show_default=False, click_type=PLAIN,
                                          help="bash, zsh, fish or powershell.")],
+    install: Annotated[bool, typer.Option(
+        "--install", help="Install the script where the shell finds it, instead of printing it.")] = False,
 ) -> None:
-    """Print the shell completion script for bash, zsh, fish or powershell."""
+    """Print the shell completion script for bash, zsh, fish or powershell (or install it)."""
     from typer._completion_shared import get_completion_script
 
+    name = _shell(shell)
+    if install:
+        install_completion(name)
+    sys.stdout.write(get_completion_script(prog_name="backmassage", complete_var=COMPLETE_VAR, shell=name) + "\n")
+
+
+COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
+
+
+def _shell(shell: str) -> str:
     name = shell.strip().lower()
+    if name == "pwsh":
+        name = "powershell"
     if name not in SHELLS:
         from backmassage.errors import suggest
 
         hint = suggest(name, SHELLS)
         fail(f"{shell!r} is not a shell this supports: {', '.join(SHELLS)}."
              + (f" Did you mean '{hint}'?" if hint else ""))
-    sys.stdout.write(get_completion_script(prog_name="backmassage", complete_var=COMPLETE_VAR, shell=name) + "\n")
+    return name
 
 
-COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
+def install_completion(shell: Optional[str]) -> None:
+    """Install the completion script where the shell finds it (typer's installer), and say where."""
+    from typer._completion_shared import _get_shell_name, install
+
+    name = _shell(shell or _get_shell_name() or "")
+    try:
+        installed_as, path = install(shell=name, prog_name="backmassage", complete_var=COMPLETE_VAR)
+    except OSError as error:
+        fail(f"cannot install the {name} completion: {error.strerror or error}")
+    sys.stdout.write(exits.clean(f"{installed_as} completion installed in {path}. Open a new terminal to use it.")
+                     + "\n")
+    raise typer.Exit()
 
 
 # --- batch -------------------------------------------------------------------------------------
