@@ -643,3 +643,15 @@ def test_the_progress_bar_shows_rows_rate_and_time_left_when_the_size_is_known()
         bar.update(3, 0)
     assert "3 rows" in screen.getvalue() and "left" not in screen.getvalue()
 
+
+def test_no_progress_bar_when_the_records_go_to_the_same_terminal(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    path = write(tmp_path / "rows.jsonl", '{"location": "lower"}\n' * 5)
+    child = pexpect.spawn(sys.executable, ["-m", "backmassage", "batch", str(path)],
+                          env=dict(os.environ, TERM="xterm-256color"), timeout=60, dimensions=(24, 100))
+    child.expect(pexpect.EOF)
+    child.close()
+    shown = child.before.decode("utf-8", "replace")
+    assert child.exitstatus == 0 and shown.count('{"row":') == 5
+    assert "rows, " not in shown and "5 rows in" in shown  # the summary, but no bar drawn over the records
+

@@ -158,7 +158,8 @@ class Progress:
         columns: list[Any] = [SpinnerColumn()] if not size else [BarColumn(), TaskProgressColumn()]
         columns += [TextColumn("{task.fields[rows]} rows, {task.fields[rate]} rows/s")]
         columns += [TimeElapsedColumn()] if not size else [TextColumn("left"), TimeRemainingColumn()]
-        self.bar = Bar(*columns, console=self.console, transient=True, auto_refresh=False)
+        self.bar = Bar(*columns, console=self.console, transient=True, auto_refresh=False,
+                       redirect_stdout=False, redirect_stderr=False)
         self.task = self.bar.add_task("batch", total=size or None, rows="0", rate="-")
         self.started = time.monotonic()
         self.next_at = 0.0

@@ -623,7 +623,9 @@ def batch(
         summary = batching.run_batch(source, output, knowledge, fmt=input_format, out_format=output_format,
                                      encoding=encoding, mapping=column_map or (),
                                      progress=not quiet and is_terminal(sys.stderr)
-                                     and os.environ.get("TERM") != "dumb")
+                                     and os.environ.get("TERM") != "dumb"
+                                     # records on the same terminal show the progress themselves
+                                     and not (output in (None, "-") and is_terminal(sys.stdout)))
     if not quiet:
         exits.say("\n".join(summary.lines()))
     if summary.errors:
