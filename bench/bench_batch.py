@@ -1,8 +1,8 @@
 """Batch benchmark (issues 6, 10, 14): throughput, memory, knowledge scale and the new outputs,
 side by side in one run. Not a test: CI does not run it.
 
-    python bench/bench_batch.py                 # N = 20,000 rows: about 2 minutes on 2 cores
-    python bench/bench_batch.py --rows 100000   # the issue's 100k / 400k rows: about 8 minutes
+    python bench/bench_batch.py                 # N = 20,000 rows: about 4 minutes on 2 cores
+    python bench/bench_batch.py --rows 100000   # the issue's 100k / 400k rows: about 12 minutes
     python bench/bench_batch.py --clinic 300 > clinic.csv   # a clinic-shaped export to try by hand
 
 (a) Throughput: `backmassage batch rows.jsonl` against a same-shape floor, the least any Python
