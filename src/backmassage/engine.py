@@ -226,7 +226,11 @@ def therapist_note(answers: Answers, knowledge: Knowledge, techniques: Sequence[
         first = techniques[0]
         said.append(f"Asking for: {first.name} ({' or '.join(first.pressure)} pressure)")
     if avoid:
-        said.append("Please avoid: " + "; ".join(f"{a.name} ({a.reason.rstrip('.')})" for a in avoid))
+        by_reason: dict[str, list[str]] = {}
+        for record in avoid:
+            by_reason.setdefault(record.reason, []).append(record.name)
+        said.append("Please avoid: " + "; ".join(f"{_and(names)} ({reason.rstrip('.')})"
+                                                  for reason, names in by_reason.items()))
     if answers.unsure:
         said.append("Not sure about these warning signs: " + "; ".join(label("symptoms", v) for v in answers.unsure))
     if not_asked:
