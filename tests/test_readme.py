@@ -24,11 +24,15 @@ BLOCK = re.compile(r"```\n(\$ backmassage recommend.*?)```", re.S)
 
 
 def transcripts() -> list[str]:
-    """The blocks of the README's section on the answer and the interview ("What it looks like")."""
+    """The blocks of the README's sections on the answer, the interview ("What it looks like")
+    and the JSON ("For scripts")."""
     text = README.read_text(encoding="utf-8")
-    start = text.index("## What it looks like")
-    end = text.index("\n## ", start + 1)
-    return BLOCK.findall(text[start:end])
+    blocks = []
+    for section in ("## What it looks like", "## For scripts"):
+        start = text.index(section)
+        end = text.index("\n## ", start + 1)
+        blocks += BLOCK.findall(text[start:end])
+    return blocks
 
 
 def expected_lines(block: str) -> tuple[list[str], bool]:
