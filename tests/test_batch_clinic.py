@@ -129,6 +129,7 @@ def test_html_report_who_must_see_a_doctor_first_most_urgent_first(tmp_path):
     assert [people.index(f">{i}<") for i in ("C-001", "C-002", "C-005", "C-007")] == sorted(
         people.index(f">{i}<") for i in ("C-001", "C-002", "C-005", "C-007"))
     assert "For the therapist:" in people
+    assert "Not sure about:</span> fever or chills" in page  # warning signs as the knowledge words them
     assert "'fifty' is not a valid age" in html.unescape(page[invalid:everyone])
 
 

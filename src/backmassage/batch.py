@@ -223,7 +223,9 @@ def run_batch(
             bar = None
         with open_output(output_path, input_path) as out:
             title = "stdin" if input_path == "-" else os.path.basename(input_path)
-            report = make_report(report_format, out.file, title=title, to_file=out.is_file)
+            vocabulary = getattr(knowledge, "vocabulary", None)
+            report = make_report(report_format, out.file, title=title, to_file=out.is_file,
+                                 label=getattr(vocabulary, "label", None))
             waiting: list[Callable[[], None]] = []  # before a read that may wait for more input (a pipe):
             if not out.is_file and report_format == "jsonl":
                 waiting.append(out.file.flush)  # a reader of stdout gets each line at once

@@ -24,7 +24,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from backmassage.terminal import clean
@@ -109,10 +109,12 @@ def output_format(path: str | None, given: str | None) -> str:
 class Report:
     """The interface of every output."""
 
-    def __init__(self, file: BinaryIO, *, title: str = "", to_file: bool = False):
+    def __init__(self, file: BinaryIO, *, title: str = "", to_file: bool = False,
+                 label: Callable[[str, str], str] | None = None):
         self.file = file
         self.title = title
         self.to_file = to_file
+        self.label = label or (lambda answer, value: value)  # a value as the knowledge words it
 
     def add(self, record: Mapping[str, Any]) -> None:
         raise NotImplementedError
@@ -314,20 +316,20 @@ class HtmlReport(Report):
         if others:
             lines.append(f"<p><span class=\"field\">Also flagged:</span> {esc('; '.join(others))}</p>")
         if triage not in FLAGGED:
-            lines += self._asked(record)
+            lines += self._asked(record, self.label)
         lines.append("</div>\n")
         return "".join(lines)
 
     @staticmethod
-    def _asked(record: Mapping[str, Any]) -> list[str]:
+    def _asked(record: Mapping[str, Any], label: Callable[[str, str], str]) -> list[str]:
         out = []
-        unsure = [str(u) for u in record.get("unsure") or ()]
-        not_asked = [str(u) for u in record.get("not_asked") or ()]
+        unsure = [label("symptoms", str(u)) for u in record.get("unsure") or ()]
+        not_asked = [label("symptoms", str(u)) for u in record.get("not_asked") or ()]
         if unsure:
-            out.append(f"<p><span class=\"field\">Not sure about:</span> {esc(', '.join(unsure))}</p>")
+            out.append(f"<p><span class=\"field\">Not sure about:</span> {esc('; '.join(unsure))}</p>")
         if not_asked:
             out.append(f"<p><span class=\"field\">Not asked (ask before the session):</span> "
-                       f"{esc(', '.join(not_asked))}</p>")
+                       f"{esc('; '.join(not_asked))}</p>")
         return out
 
     @staticmethod
@@ -352,7 +354,7 @@ class HtmlReport(Report):
         avoid = _names(record.get("avoid") or ())
         if avoid:
             out.append(f"<p><span class=\"field\">Avoid:</span> {esc(avoid)}</p>")
-        out += self._asked(record)
+        out += self._asked(record, self.label)
         note = record.get("therapist_note")
         if note:
             out.append(f"<div class=\"note\"><span class=\"field\">For the therapist:</span>\n{esc(note)}</div>")
@@ -411,6 +413,7 @@ class HtmlReport(Report):
         shutil.copyfileobj(part, self.file, 1 << 16)
 
 
-def make_report(fmt: str, file: BinaryIO, *, title: str = "", to_file: bool = False) -> Report:
+def make_report(fmt: str, file: BinaryIO, *, title: str = "", to_file: bool = False,
+                label: Callable[[str, str], str] | None = None) -> Report:
     kind = {"jsonl": JsonLinesReport, "csv": CsvReport, "html": HtmlReport}[fmt]
-    return kind(file, title=title, to_file=to_file)
+    return kind(file, title=title, to_file=to_file, label=label)
