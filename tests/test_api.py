@@ -195,3 +195,10 @@ def test_run_cases_reports_each_failure(tmp_path):
     assert results, "the bundled knowledge carries clinical cases"
     failing = [(r.id, r.problems) for r in results if r.problems]
     assert failing == []
+
+
+@pytest.mark.parametrize("value", [{"saddle-numbness": False}, {"anticoagulants": "no"}])
+def test_a_mapping_is_no_list_of_answers(value):
+    """Its keys are not a list of answers: {"saddle-numbness": False} is not a yes."""
+    (result,) = recommend_many([{"location": "lower", "symptoms": value}])
+    assert isinstance(result, InvalidAnswer) and result.answer == "symptoms"

@@ -176,8 +176,10 @@ def _near_miss(key: object) -> InvalidAnswer | None:
 
 
 def _as_list(values: Any) -> Any:
-    """parse_answers takes text, a list or a tuple; any other iterable (a set, a generator) becomes a list."""
-    if values is None or isinstance(values, (str, list, tuple, bool, int, float)):
+    """parse_answers takes text, a list or a tuple; any other iterable (a set, a generator) becomes
+    a list. A mapping stays as it is, and is refused: its keys are no list of answers
+    ({"saddle-numbness": false} is not a yes)."""
+    if values is None or isinstance(values, (str, list, tuple, bool, int, float, Mapping)):
         return values
     try:
         return list(values)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from backmassage.answers import Answers
 from backmassage.expressions import Person, describe_days, person
-from backmassage.knowledge import Choice, Claim, Condition, Knowledge, Rule
+from backmassage.knowledge import Choice, Claim, Condition, Dose, Knowledge, Rule
 from backmassage.model import Avoid, ConditionMatch, Recommendation, TechniqueAdvice
 from backmassage.vocabulary import NO_TECHNIQUES_AT, severity
 
@@ -53,8 +53,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     no_massage = triage in NO_TECHNIQUES_AT
     condition = None if no_massage or best is None else best.condition
     avoided = avoided_techniques(contraindications + red_flags)  # a contraindication's reason comes first
-    dose = _dose_index(condition, p)
-    techniques = () if no_massage else pick_techniques(condition, knowledge, p, avoided, dose)
+    techniques, dose = ((), -1) if no_massage else pick_techniques(condition, knowledge, p, avoided)
     avoid = tuple(avoided[tid] for tid in knowledge.techniques if tid in avoided)
     cautions = _unique([rule.caution for rule in fired if rule.caution]
                        + [c.text for c in _holding(condition.cautions if condition else (), p)])
@@ -134,39 +133,47 @@ def avoided_techniques(rules: Sequence[Rule]) -> dict[str, Avoid]:
     return removed
 
 
-def pick_techniques(condition: Condition | None, knowledge: Knowledge, p: Person, avoided: dict[str, Avoid],
-                    dose: int) -> tuple[TechniqueAdvice, ...]:
-    """The condition's techniques best first, without avoided ones; the preferred pressure moves ahead."""
-    usable = _offered(condition.choices if condition else (), knowledge, p, avoided, dose)
-    if not usable:
-        usable = _offered(knowledge.fallback, knowledge, p, avoided, -1)
+def pick_techniques(condition: Condition | None, knowledge: Knowledge, p: Person,
+                    avoided: dict[str, Avoid]) -> tuple[tuple[TechniqueAdvice, ...], int]:
+    """The condition's techniques best first, without avoided ones (the preferred pressure moves
+    ahead), each with the answer's one dose; and which of the condition's doses that is (-1: none)."""
+    offered = _offered(condition.choices if condition else (), p, avoided)
+    doses = condition.doses if condition and offered else ()
+    if not offered:
+        offered = _offered(knowledge.fallback, p, avoided)
     pressure = p.answers.pressure
     if pressure:
-        usable.sort(key=lambda advice: pressure not in advice.pressure)
-    return tuple(usable)
+        offered.sort(key=lambda pick: pressure not in knowledge.techniques[pick[0].id].pressure)
+    dose = _dose_index(doses, p, offered[0][0].id if offered else None)
+    return tuple(_advice(choice, why, dose, knowledge, p) for choice, why in offered), dose
 
 
-def _offered(choices: Iterable[Choice], knowledge: Knowledge, p: Person, avoided: dict[str, Avoid],
-             dose: int) -> list[TechniqueAdvice]:
+def _offered(choices: Iterable[Choice], p: Person, avoided: dict[str, Avoid]) -> list[tuple[Choice, int]]:
+    """Each choice not avoided, with the index of its first ``why`` that holds (none: not offered)."""
     offered = []
     for choice in choices:
         if choice.id in avoided:
             continue
         for index, why in enumerate(choice.whys):
             if why.when is None or why.when.holds(p):
-                advice = choice.advice[index][dose]
-                technique = knowledge.techniques[choice.id]
-                if technique.conditional:
-                    advice = advice._replace(benefits=tuple(b.text for b in _holding(technique.benefits, p)))
-                offered.append(advice)
+                offered.append((choice, index))
                 break
     return offered
 
 
-def _dose_index(condition: Condition | None, p: Person) -> int:
-    """Which of the condition's doses applies: the first whose ``when`` holds; -1 (no dose) otherwise."""
-    for index, dose in enumerate(condition.doses if condition else ()):
-        if dose.when is None or dose.when.holds(p):
+def _advice(choice: Choice, why: int, dose: int, knowledge: Knowledge, p: Person) -> TechniqueAdvice:
+    advice = choice.advice[why][dose]
+    technique = knowledge.techniques[choice.id]
+    if technique.conditional:
+        advice = advice._replace(benefits=tuple(b.text for b in _holding(technique.benefits, p)))
+    return advice
+
+
+def _dose_index(doses: Sequence[Dose], p: Person, first: str | None) -> int:
+    """The first dose whose ``when`` holds and, where it names techniques (the ones its trial
+    tested), whose techniques hold the massage asked for first; -1 (no dose) otherwise."""
+    for index, dose in enumerate(doses):
+        if (dose.when is None or dose.when.holds(p)) and (not dose.techniques or first in dose.techniques):
             return index
     return -1
 

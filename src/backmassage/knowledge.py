@@ -67,6 +67,7 @@ class Dose(NamedTuple):
     session_minutes: int | None
     frequency: str | None
     sources: tuple[str, ...]
+    techniques: tuple[str, ...]  # the techniques its trial tested; empty: any massage
 
 
 class Choice(NamedTuple):
@@ -338,7 +339,7 @@ def build(data: Mapping[str, Any], folder: str) -> Knowledge:
     def condition(c: Mapping[str, Any]) -> Condition:
         parent = tuple(c["sources"])
         doses = tuple(Dose(expression(d.get("when")), d.get("session_minutes"), d.get("frequency"),
-                           tuple(d["sources"])) for d in c.get("dose", ()))
+                           tuple(d["sources"]), tuple(d.get("techniques", ()))) for d in c.get("dose", ()))
         evidence = tuple(Evidence(compile_expression(e, label), float(e["weight"])) for e in c["evidence"])
         requires = expression(c.get("requires"))
         return Condition(

@@ -728,6 +728,9 @@ TECHNIQUE = Record({
 
 DOSE = Record({
     "when": Field(Expr(), required=False),
+    "techniques": Field(ListOf(Ref("technique"), min_items=1, unique=True,
+                               description="the techniques its trial tested: the dose applies only when the "
+                                           "massage asked for first is one of them"), required=False),
     "session_minutes": Field(Number(5, 240, integer=True, description="whole minutes, or null"), required=True),
     "frequency": Field(Text("how often and for how long, in plain words, or null", nullable=True)),
     "sources": SOURCES,
