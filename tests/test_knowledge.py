@@ -507,7 +507,9 @@ def test_the_shipped_check_of_the_bundled_knowledge_equals_a_full_check_of_data(
     contents = knowledge_module.read_folder(bundled_folder())
     shipped = json.loads(knowledge_module.BUNDLED_CHECKED.read_text(encoding="utf-8"))
     assert shipped["files"] == knowledge_module.file_hashes(contents), "bundled.json is stale: regenerate it"
-    assert shipped["data"] == knowledge_module.check_contents(bundled_folder(), contents, floor=None)
+    checked = knowledge_module.check_contents(bundled_folder(), contents, floor=None)
+    assert shipped["data"] == checked
+    assert shipped["fingerprint"] == knowledge_module.fingerprint(checked)
 
 
 def test_a_changed_data_file_is_checked_in_full_not_served_stale(kb_copy: Path, monkeypatch) -> None:

@@ -13,10 +13,10 @@ source) is built here, so that a recommendation only tests, picks and joins.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -178,21 +178,27 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     """
     folder = Path(path) if path is not None else bundled_folder()
     if path is None or _is_bundled(folder):
-        return build(bundled_data(), str(folder))
+        data, shipped_fingerprint = _bundled()
+        return build(data, str(folder), shipped_fingerprint)
     data = check_folder(folder)
     return build(data, str(folder))
 
 
 def bundled_data() -> dict[str, Any]:
     """The checked data of the bundled folder: from bundled.json while it matches ``data/``."""
+    return _bundled()[0]
+
+
+def _bundled() -> tuple[dict[str, Any], str | None]:
+    """The bundled folder's checked data and, when it came from bundled.json, its fingerprint."""
     contents = read_folder(bundled_folder())
     try:
         shipped = json.loads(BUNDLED_CHECKED.read_bytes())
         if shipped.get("files") == file_hashes(contents):
-            return shipped["data"]  # type: ignore[no-any-return]
-    except (OSError, ValueError, AttributeError):
+            return shipped["data"], shipped["fingerprint"]
+    except (OSError, ValueError, AttributeError, KeyError):
         pass
-    return check_contents(bundled_folder(), contents, floor=None)
+    return check_contents(bundled_folder(), contents, floor=None), None
 
 
 def check_folder(folder: Path) -> dict[str, Any]:
@@ -237,11 +243,15 @@ def _in_folder(folder: Path, problems: list[str]) -> list[str]:
 
 
 def file_hashes(contents: Mapping[str, str]) -> dict[str, str]:
-    return {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in sorted(contents.items())}
+    """Each file's length and CRC-32: enough to see that a file of data/ was edited (the package's
+    own files are trusted as its code is), and cheaper to start than SHA-256."""
+    return {name: f"{len(text)}:{zlib.crc32(text.encode('utf-8')):08x}" for name, text in sorted(contents.items())}
 
 
 def fingerprint(data: Mapping[str, Any]) -> str:
     """SHA-256 of the checked content: the same for the same knowledge on any machine."""
+    import hashlib
+
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -305,8 +315,9 @@ def _read_text(path: Path) -> str:
 
 # --- compiling -------------------------------------------------------------------------------
 
-def build(data: Mapping[str, Any], folder: str) -> Knowledge:
-    """Turn checked data into the engine's immutable, compiled knowledge."""
+def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = None) -> Knowledge:
+    """Turn checked data into the engine's immutable, compiled knowledge (``known_fingerprint``:
+    the one bundled.json was made with, to save computing it again)."""
     vocabulary = _vocabulary(data["answers.yaml"]["answers"])
     label = vocabulary.label
 
@@ -365,7 +376,7 @@ def build(data: Mapping[str, Any], folder: str) -> Knowledge:
     return Knowledge(
         version=str(manifest["knowledge_version"]),
         name=manifest["name"],
-        fingerprint=fingerprint(data),
+        fingerprint=known_fingerprint or fingerprint(data),
         min_score=float(manifest["min_score"]),
         fallback=choices(manifest["fallback_techniques"], (), ()),
         sources=sources,
@@ -430,7 +441,8 @@ def write_bundled() -> None:
     """Check ``data/`` in full and write ``bundled.json`` (run: python -m backmassage.knowledge)."""
     contents = read_folder(bundled_folder())
     data = check_contents(bundled_folder(), contents, floor=None)
-    text = json.dumps({"files": file_hashes(contents), "data": data}, ensure_ascii=False, sort_keys=True, indent=0)
+    text = json.dumps({"files": file_hashes(contents), "data": data, "fingerprint": fingerprint(data)},
+                      ensure_ascii=False, sort_keys=True, indent=0)
     BUNDLED_CHECKED.write_text(text + "\n", encoding="utf-8")
 
 

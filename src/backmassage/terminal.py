@@ -19,10 +19,10 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape as _escape_markup
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported only where text is drawn: `--json` and errors start without it
+    from rich.text import Text
 
 MIN_WIDTH = 20
 """Narrower terminals (COLUMNS=0, 1, 10, a 5-column pty) get lines of this width, which the
@@ -72,12 +72,16 @@ def clean(value: Any, *, lines: bool = False) -> str:
 
 def text(value: Any, style: str = "", *, lines: bool = False) -> Text:
     """A rich ``Text`` of ``value`` cleaned: printed as it is, never read as markup."""
+    from rich.text import Text
+
     return Text(clean(value, lines=lines), style=style)
 
 
 def markup(value: Any) -> str:
     """``value`` cleaned and escaped, for the places that take a rich markup string."""
-    return _escape_markup(clean(value))
+    from rich.markup import escape
+
+    return escape(clean(value))
 
 
 def layout_width(width: int | None) -> int:
