@@ -14,7 +14,7 @@ from typing import NamedTuple
 from backmassage.answers import Answers
 from backmassage.expressions import Person, describe_days, person
 from backmassage.knowledge import Choice, Claim, Condition, Dose, Knowledge, Rule
-from backmassage.model import Avoid, ConditionMatch, Recommendation, TechniqueAdvice
+from backmassage.model import Avoid, ConditionMatch, Recommendation, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import NO_TECHNIQUES_AT, severity
 
 MAX_ALTERNATIVES = 3
@@ -53,10 +53,10 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     no_massage = triage in NO_TECHNIQUES_AT
     condition = None if no_massage or best is None else best.condition
     avoided = avoided_techniques(contraindications + red_flags)  # a contraindication's reason comes first
-    techniques, dose = ((), -1) if no_massage else pick_techniques(condition, knowledge, p, avoided)
+    techniques, whys, dose = ((), (), -1) if no_massage else pick_techniques(condition, knowledge, p, avoided)
     avoid = tuple(avoided[tid] for tid in knowledge.techniques if tid in avoided)
-    cautions = _unique([rule.caution for rule in fired if rule.caution]
-                       + [c.text for c in _holding(condition.cautions if condition else (), p)])
+    condition_cautions = _holding(condition.cautions, p) if condition else ()
+    cautions = _unique([rule.caution for rule in fired if rule.caution] + [c.text for c in condition_cautions])
     self_care = _holding(condition.self_care, p) if condition and triage == "massage" else ()
     not_asked = () if answers.screened else warning_signs_not_answered(answers, knowledge, p)
     said = Said()
@@ -83,8 +83,9 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
         not_asked=not_asked,
         unsure=answers.unsure,
         unanswered=unanswered,
-        sources=gather_sources(knowledge, red_flags if no_massage else fired, condition, techniques, p, dose,
-                               self_care),
+        sources=gather_sources(knowledge, red_flags if no_massage else fired, techniques, whys,
+                               condition.doses[dose] if condition and dose >= 0 else None,
+                               condition_cautions + self_care),
         knowledge_version=knowledge.version,
         knowledge_fingerprint=knowledge.fingerprint,
         answers=answers,
@@ -133,10 +134,11 @@ def avoided_techniques(rules: Sequence[Rule]) -> dict[str, Avoid]:
     return removed
 
 
-def pick_techniques(condition: Condition | None, knowledge: Knowledge, p: Person,
-                    avoided: dict[str, Avoid]) -> tuple[tuple[TechniqueAdvice, ...], int]:
+def pick_techniques(condition: Condition | None, knowledge: Knowledge, p: Person, avoided: dict[str, Avoid]
+                    ) -> tuple[tuple[TechniqueAdvice, ...], tuple[Claim, ...], int]:
     """The condition's techniques best first, without avoided ones (the preferred pressure moves
-    ahead), each with the answer's one dose; and which of the condition's doses that is (-1: none)."""
+    ahead), each with the answer's one dose; the claim each is offered on; and which of the
+    condition's doses that is (-1: none)."""
     offered = _offered(condition.choices if condition else (), p, avoided)
     doses = condition.doses if condition and offered else ()
     if not offered:
@@ -145,7 +147,8 @@ def pick_techniques(condition: Condition | None, knowledge: Knowledge, p: Person
     if pressure:
         offered.sort(key=lambda pick: pressure not in knowledge.techniques[pick[0].id].pressure)
     dose = _dose_index(doses, p, offered[0][0].id if offered else None)
-    return tuple(_advice(choice, why, dose, knowledge, p) for choice, why in offered), dose
+    return (tuple(_advice(choice, why, dose, knowledge, p) for choice, why in offered),
+            tuple(choice.whys[why] for choice, why in offered), dose)
 
 
 def _offered(choices: Iterable[Choice], p: Person, avoided: dict[str, Avoid]) -> list[tuple[Choice, int]]:
@@ -165,7 +168,8 @@ def _advice(choice: Choice, why: int, dose: int, knowledge: Knowledge, p: Person
     advice = choice.advice[why][dose]
     technique = knowledge.techniques[choice.id]
     if technique.conditional:
-        advice = advice._replace(benefits=tuple(b.text for b in _holding(technique.benefits, p)))
+        benefits = tuple(b.text for b in _holding(technique.benefits, p))
+        advice = TechniqueAdvice(advice.id, advice.name, advice.why, benefits, *advice[4:])
     return advice
 
 
@@ -195,18 +199,14 @@ def warning_signs_not_answered(answers: Answers, knowledge: Knowledge, p: Person
     return tuple(value for value in applicable_warning_signs(knowledge, p) if value not in given)
 
 
-def gather_sources(knowledge: Knowledge, rules: Sequence[Rule], condition: Condition | None,
-                   techniques: Sequence[TechniqueAdvice], p: Person, dose: int,
-                   self_care: Sequence[Claim]) -> tuple:  # type: ignore[type-arg]
-    """The sources behind what the answer says, strongest kind first."""
+def gather_sources(knowledge: Knowledge, rules: Sequence[Rule], techniques: Sequence[TechniqueAdvice],
+                   whys: Sequence[Claim], dose: Dose | None, claims: Sequence[Claim]) -> tuple[SourceRef, ...]:
+    """The sources behind what the answer says (the rules that fired, the claims shown, the dose
+    and the technique described first), strongest kind first."""
     ids = [sid for rule in rules for sid in rule.sources]
-    if condition:
-        chosen = {advice.id: advice.why for advice in techniques}
-        for choice in condition.choices:
-            ids += [sid for why in choice.whys if chosen.get(choice.id) == why.text for sid in why.sources]
-        if dose >= 0:
-            ids += condition.doses[dose].sources
-        ids += [sid for claim in _holding(condition.cautions, p) + tuple(self_care) for sid in claim.sources]
+    ids += [sid for claim in (*whys, *claims) for sid in claim.sources]
+    if dose:
+        ids += dose.sources
     if techniques:
         ids += knowledge.techniques[techniques[0].id].sources
     sources = [knowledge.sources[sid] for sid in _unique(ids)]
