@@ -97,9 +97,16 @@ def test_details_add_benefits_self_care_the_note_the_explanation_and_linked_sour
                  "Sources", rec.techniques[0].benefits[0][:30]):
         assert part in text
         assert part not in short or part == "Sources"
-    for source in rec.sources:
+    strongest, rest = rec.sources[:3], rec.sources[3:]
+    for source in strongest:  # the few that carry the advice, whole, with their kind and link
+        assert source.kind in text
         if source.url:
             assert source.url in text.splitlines() or f"   {source.url}" in text.splitlines()
+    flat = " ".join(text.split())
+    for source in rest:  # the rest by id, with where to read them
+        assert source.id in flat
+    if rest:
+        assert f"{len(rest)} more:" in flat and "backmassage explain ID" in flat
 
 
 def _words(text: str) -> set[str]:

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
+from backmassage.vocabulary import NO_TECHNIQUES_AT
 
 SCREEN_LINES = 24
 """The short answer of an ordinary case fits a terminal of this many lines."""
@@ -35,6 +36,7 @@ INDENT = 3
 DISCLAIMER = "Not a diagnosis or medical advice: if in doubt, ask a doctor."
 NO_DOSE = "How long and how often: ask your therapist (no study sets them for this)."
 SHORT_OTHERS = 2  # other suitable massages named in the short answer
+SOURCES_SHOWN = 3  # in --details: the strongest, which carry the advice; the rest by id
 TRIAGE_BANNER = {
     "emergency": ("EMERGENCY", "bold white on red", "red",
                   "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local emergency number."),
@@ -45,7 +47,6 @@ TRIAGE_BANNER = {
     "massage": ("MASSAGE", "bold black on green", "green",
                 "Book a registered massage therapist (RMT)."),
 }
-NO_TECHNIQUES_AT = ("urgent", "emergency")
 
 Labels = Callable[[str, str], str]
 """(answer, value) -> the knowledge's plain words for it: ('symptoms', 'fever') -> 'fever or chills'."""
@@ -416,12 +417,16 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
         page.line("Not answered: " + ", ".join(rec.unanswered) + ".")
     if rec.sources:
         page.heading("Sources")
-        for number, source in enumerate(rec.sources, start=1):
+        for number, source in enumerate(rec.sources[:SOURCES_SHOWN], start=1):  # the strongest kinds first
             kind = f" ({source.kind})" if getattr(source, "kind", None) else ""
             page.item(f"{number}.", [source.title, (kind, "dim")])
             if source.url:
                 page.text.append(" " * INDENT)
                 page.verbatim(source.url, style="dim")
+        rest = rec.sources[SOURCES_SHOWN:]
+        if rest:
+            page.line(f"{len(rest)} more: {', '.join(source.id for source in rest)}. Read one with "
+                      "backmassage explain ID; all of them are in --json and backmassage list sources.")
     if rerun:
         page.heading("Run this again without the questions")
         command_lines(page, rerun)
