@@ -145,7 +145,7 @@ def test_kb_validate_notes_yaml_files_it_does_not_read(kb_copy: Path, run) -> No
     result = run("kb", "validate", str(kb_copy))
     assert result.exit_code == 0
     assert result.stderr == (f"{kb_copy}{os.sep}condition.yaml: note: not read; a knowledge folder holds "
-                             f"{', '.join(FILE_NAMES)}\n")
+                             f"{', '.join(FILE_NAMES + OPTIONAL_FILES)}\n")
 
 
 # --- hostile files: refused fast, without hanging ------------------------------------------------

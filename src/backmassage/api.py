@@ -24,15 +24,20 @@ from typing import Any, NamedTuple, overload, Literal
 
 from backmassage import engine
 from backmassage import knowledge as _knowledge
-from backmassage.answers import Answers
+from backmassage.answers import Answers, parse_age, parse_duration  # one answer's own parsers, for the interview
 from backmassage.answers import parse_answers as _parse
 from backmassage.errors import InvalidAnswer
 from backmassage.knowledge import Knowledge
 from backmassage.model import Recommendation
 from backmassage.vocabulary import ANSWER_NAMES
 
-__all__ = ["ANSWER_NAMES", "CaseResult", "load_knowledge", "parse_answers", "recommend", "recommend_answers",
-           "recommend_many", "run_cases", "warning_signs_to_ask"]
+__all__ = ["ANSWER_NAMES", "Answers", "CaseResult", "KNOWLEDGE_FILES", "bundled_folder", "knowledge_schema",
+           "load_knowledge", "parse_age", "parse_answers", "parse_duration", "recommend", "recommend_answers",
+           "recommend_many", "run_cases", "validate_knowledge", "warning_signs_to_ask"]
+
+KNOWLEDGE_FILES = _knowledge.FILE_NAMES + _knowledge.OPTIONAL_FILES
+"""The files of a knowledge folder (cases.yaml is optional)."""
+bundled_folder = _knowledge.bundled_folder
 
 _bundled: Knowledge | None = None
 
@@ -49,6 +54,21 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     if _bundled is None:
         _bundled = _knowledge.load_knowledge(None)
     return _bundled
+
+
+def validate_knowledge(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Check a folder in full (``kb validate``): its checked data, every problem and every warning,
+    each ``FOLDER/file:line: path: message``."""
+    from pathlib import Path
+
+    return _knowledge.validate_folder(Path(folder))
+
+
+def knowledge_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the knowledge files, for editors (``kb schema``)."""
+    from backmassage.schema import json_schema
+
+    return json_schema()
 
 
 def parse_answers(knowledge: Knowledge | None = None, *, require_location: bool = True, **raw: Any) -> Answers:

@@ -114,23 +114,12 @@ def _condition(condition: Any, knowledge: Any) -> dict[str, Any]:
         technique = knowledge.techniques.get(choice.id)
         techniques.append({"id": choice.id, "name": technique.name if technique else choice.id, "why": why})
     doses = [{"session_minutes": d.session_minutes, "frequency": d.frequency,
-              "when": _when_words(d.when)} for d in getattr(condition, "doses", ())]
+              "when": d.when_text} for d in condition.doses]
     return {"kind": "condition", "id": condition.id, "name": condition.name,
             "description": condition.description, "techniques": techniques, "doses": doses,
             "cautions": [_text(c) for c in condition.cautions],
             "self_care": [_text(c) for c in getattr(condition, "self_care", ())],
             "sources": _source_refs(knowledge, condition.sources)}
-
-
-def _when_words(expression: Any) -> str | None:
-    if expression is None:
-        return None
-    try:
-        from backmassage.expressions import describe
-
-        return str(describe(expression))
-    except Exception:  # noqa: BLE001 - words for people only; never worth failing explain
-        return None
 
 
 def _technique(technique: Any, knowledge: Any) -> dict[str, Any]:

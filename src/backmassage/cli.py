@@ -427,7 +427,7 @@ KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage k
 
 
 def _folder(folder: Optional[str], kb: Optional[Path]) -> Path:
-    from backmassage.knowledge import bundled_folder
+    from backmassage.api import bundled_folder
 
     return Path(folder or kb or bundled_folder())
 
@@ -441,22 +441,22 @@ def kb_validate(
     kb: KbOption = None,
 ) -> None:
     """Check a knowledge folder and list every problem with its file and line."""
-    from backmassage.knowledge import FILE_NAMES, OPTIONAL_FILES, validate_folder
+    from backmassage.api import KNOWLEDGE_FILES, validate_knowledge
 
     target = _folder(folder, kb)
-    data, problems, *more = validate_folder(target)
+    data, problems, *more = validate_knowledge(target)
     if problems:
         exits.say("\n".join(problems))
         fail(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {target}")
     for warning in (more[0] if more else []):
         exits.say(f"warning: {warning}")
-    known = set(FILE_NAMES) | set(OPTIONAL_FILES)
+    known = set(KNOWLEDGE_FILES)
     try:
         strays = sorted(p.name for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in known)
     except OSError:
         strays = []
     for name in strays:
-        exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(FILE_NAMES)}")
+        exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(KNOWLEDGE_FILES)}")
     knowledge = knowledge_from(target)
     counts = [(len(knowledge.conditions), "condition"), (len(knowledge.techniques), "technique"),
               (len(knowledge.red_flags), "red flag"), (len(knowledge.contraindications), "contraindication"),
@@ -500,7 +500,7 @@ def kb_test(
 @reporting_errors
 def kb_schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the knowledge files, for editors that check YAML as you type."""
-    from backmassage.schema import json_schema
+    from backmassage.api import knowledge_schema as json_schema
 
     print_json(json_schema())
 

@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backmassage import api
-from backmassage.answers import Answers
+from backmassage.api import Answers
 from backmassage.errors import InvalidAnswer
 from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
 from backmassage.vocabulary import CHOICES, WARNING_SIGNS
@@ -262,7 +262,7 @@ def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int
         if ago == 1:
             raise WrongAnswer(f"Since {name}: about how many weeks is that? For example 5 weeks.")
         text = f"{ago} months"
-    from backmassage.answers import parse_duration
+    from backmassage.api import parse_duration
 
     try:
         days, normal = parse_duration(text)
@@ -278,7 +278,7 @@ def parse_age_reply(reply: str) -> int | None:
     text = reply.strip()
     if not text:
         return None
-    from backmassage.answers import parse_age
+    from backmassage.api import parse_age
     from backmassage.vocabulary import AGE_RANGE
 
     try:
@@ -349,7 +349,7 @@ def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
     if answer == "age":
         tries: Iterable[Answers] = (with_changes(answers, age=age) for age in AGES_TRIED)
     elif answer == "duration":
-        from backmassage.answers import parse_duration
+        from backmassage.api import parse_duration
 
         tries = (with_changes(answers, duration=text, duration_days=parse_duration(text)[0])
                  for text in DURATIONS_TRIED)

@@ -68,6 +68,7 @@ class Dose(NamedTuple):
     frequency: str | None
     sources: tuple[str, ...]
     techniques: tuple[str, ...]  # the techniques its trial tested; empty: any massage
+    when_text: str | None  # its `when` in words, for people auditing it
 
 
 class Choice(NamedTuple):
@@ -350,7 +351,8 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
     def condition(c: Mapping[str, Any]) -> Condition:
         parent = tuple(c["sources"])
         doses = tuple(Dose(expression(d.get("when")), d.get("session_minutes"), d.get("frequency"),
-                           tuple(d["sources"]), tuple(d.get("techniques", ()))) for d in c.get("dose", ()))
+                           tuple(d["sources"]), tuple(d.get("techniques", ())),
+                           describe(d["when"]) if "when" in d else None) for d in c.get("dose", ()))
         evidence = tuple(Evidence(compile_expression(e, label), float(e["weight"])) for e in c["evidence"])
         requires = expression(c.get("requires"))
         return Condition(
