@@ -470,6 +470,14 @@ def render_items(items: list[dict[str, Any]], console: Console) -> None:
         render_item(item, console, shared=len(items) > 1)
 
 
+def _dose_words(dose: dict[str, Any]) -> str:
+    """'60-minute sessions; two or three times a week ... (for duration: at least 13 weeks)'."""
+    said = "; ".join(str(part).rstrip(".") for part in (
+        f"{dose['session_minutes']}-minute sessions" if dose.get("session_minutes") else None,
+        dose.get("frequency")) if part)
+    return said + (f" (for {dose['when']})" if dose.get("when") else "") + "."
+
+
 def render_item(item: dict[str, Any], console: Console, shared: bool = False) -> None:
     page = Page(console)
     marks = page.marks
@@ -504,10 +512,7 @@ def render_item(item: dict[str, Any], console: Console, shared: bool = False) ->
     doses = [d for d in item.get("doses", ()) if d.get("session_minutes") or d.get("frequency")]
     if doses:
         page.heading("How much")
-        page.bullets([", ".join(str(x) for x in (f"{d['session_minutes']}-minute sessions" if d.get("session_minutes")
-                                                  else None, d.get("frequency"),
-                                                  f"when {d['when']}" if d.get("when") else None) if x)
-                      for d in doses], marks.bullet)
+        page.bullets([_dose_words(d) for d in doses], marks.bullet)
     if item.get("conditions"):
         page.heading("Suggested for")
         page.line(", ".join(item["conditions"]))
