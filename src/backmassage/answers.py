@@ -87,7 +87,7 @@ class Words(NamedTuple):
 
 def normalise(text: str) -> str:
     """'Lower_Back ' -> 'lower-back': case, spaces, underscores and repeated hyphens do not matter."""
-    return re.sub(r"[\s_\-]+", "-", text.strip().lower()).strip("-")
+    return "-".join(text.lower().replace("_", " ").replace("-", " ").split())
 
 
 def parse_answers(words: Words, *, location: object = None, cause: object = None, symptoms: object = None,

@@ -68,7 +68,11 @@ class Dose(NamedTuple):
     frequency: str | None
     sources: tuple[str, ...]
     techniques: tuple[str, ...]  # the techniques its trial tested; empty: any massage
-    when_text: str | None  # its `when` in words, for people auditing it
+    when_data: Mapping[str, Any] | None  # its `when` as written: `when_text` puts it in words
+
+    @property
+    def when_text(self) -> str | None:
+        return describe(self.when_data) if self.when_data is not None else None
 
 
 class Choice(NamedTuple):
@@ -113,10 +117,15 @@ class Rule(NamedTuple):
     reason: str | None
     caution: str | None
     is_red_flag: bool
-    when_text: str  # the rule's condition in words, for people auditing it
+    when_data: Mapping[str, Any]  # the rule's condition as written: `when_text` puts it in words
     avoid_records: tuple[Avoid, ...]
     record: RedFlag | None
     gate: int  # answer bits one of which it needs to hold (0: none); saves testing the rest
+
+    @property
+    def when_text(self) -> str:
+        """The rule's condition in words, for people auditing it."""
+        return describe(self.when_data)
 
 
 class WarningSign(NamedTuple):
@@ -351,8 +360,8 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
     def condition(c: Mapping[str, Any]) -> Condition:
         parent = tuple(c["sources"])
         doses = tuple(Dose(expression(d.get("when")), d.get("session_minutes"), d.get("frequency"),
-                           tuple(d["sources"]), tuple(d.get("techniques", ())),
-                           describe(d["when"]) if "when" in d else None) for d in c.get("dose", ()))
+                           tuple(d["sources"]), tuple(d.get("techniques", ())), d.get("when"))
+                      for d in c.get("dose", ()))
         evidence = tuple(Evidence(compile_expression(e, label), float(e["weight"])) for e in c["evidence"])
         requires = expression(c.get("requires"))
         return Condition(
@@ -370,7 +379,7 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
         return Rule(id=item["id"], name=item["name"], when=when, gate=necessary_bits(when),
                     sources=tuple(item["sources"]), triage=item.get("triage"), advice=item.get("advice"),
                     avoid=avoid, reason=item.get("reason"), caution=item.get("caution"), is_red_flag=is_red_flag,
-                    when_text=describe(item["when"]),
+                    when_data=item["when"],
                     avoid_records=tuple(Avoid(tid, techniques[tid].name, reason) for tid in avoid),
                     record=RedFlag(item["id"], item["name"], item["advice"], item["triage"]) if is_red_flag else None)
 
