@@ -332,3 +332,20 @@ def test_completion_install_puts_the_script_where_the_shell_finds_it(run, tmp_pa
     assert f"{shell} completion installed in {tmp_path}" in result.stdout
     installed = [p for p in tmp_path.rglob("*") if p.is_file() and "backmassage" in p.read_text(encoding="utf-8")]
     assert installed
+
+
+def test_explain_shows_an_answer_value_with_its_synonyms_and_the_rules_that_read_it(run):
+    """Synonyms live in the knowledge and explain shows them (issue 14); an id that is both a
+    history value and a contraindication shows both (SPEC section 7)."""
+    result = run("explain", "anticoagulants")
+    assert result.exit_code == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "(contraindication anticoagulants)" in flat and "(answer value anticoagulants)" in flat
+    assert "blood thinners" in flat and "--history anticoagulants" in flat
+    sign = " ".join(run("explain", "saddle-numbness").stdout.split())
+    assert "Warning-sign question:" in sign and "red flag cauda-equina" in sign and "cauda-equina-unsure" in sign
+
+
+def test_explain_a_source_lists_the_claims_that_cite_it(run):
+    flat = " ".join(run("explain", "moraska-2015").stdout.split())
+    assert "condition neck-tension" in flat  # cited by the neck-tension dose, a claim of the condition

@@ -85,13 +85,41 @@ def describe_items(knowledge: Any, item_id: str) -> list[dict[str, Any]]:
             found.append(_rule(rule, knowledge))
     if wanted in knowledge.sources:
         found.append(_source(knowledge.sources[wanted], knowledge))
+    found += _answer_values(knowledge, wanted)
     if found:
         return found
-    hint = suggest(wanted, all_ids(knowledge))
+    from backmassage.vocabulary import CHOICES
+
+    hint = suggest(wanted, all_ids(knowledge) + [value for values in CHOICES.values() for value in values])
     raise BackmassageError(
         f"nothing in the knowledge has the id {item_id!r}."
         + (f" Did you mean '{hint}'?" if hint else "")
         + " See 'backmassage list conditions' (or techniques, red-flags, contraindications, sources).")
+
+
+def _answer_values(knowledge: Any, wanted: str) -> list[dict[str, Any]]:
+    """An answer's value (SPEC section 1), with the words accepted for it and, for a warning
+    sign, its question; and the safety rules that read it."""
+    from backmassage.vocabulary import CHOICES, FLAGS
+
+    words = knowledge.vocabulary
+    found = []
+    for answer, values in CHOICES.items():
+        if wanted not in values:
+            continue
+        atom = f"{answer}:{wanted}"
+        item: dict[str, Any] = {
+            "kind": "answer value", "id": wanted, "name": words.label(answer, wanted), "answer": answer,
+            "flag": f"{FLAGS[answer]} {wanted}", "synonyms": list(words.synonyms[answer][wanted]),
+            "read_by": [f"{'red flag' if r.is_red_flag else 'contraindication'} {r.id}" for r in
+                        tuple(knowledge.red_flags) + tuple(knowledge.contraindications)
+                        if atom in r.atoms or f"unsure:{wanted}" in r.atoms],
+        }
+        sign = words.warning_signs.get(wanted) if answer == "symptoms" else None
+        if sign:
+            item.update(question=sign.question, why_asked=sign.why)
+        found.append(item)
+    return found
 
 
 def describe_item(knowledge: Any, item_id: str) -> dict[str, Any]:
@@ -138,9 +166,17 @@ def _rule(rule: Any, knowledge: Any) -> dict[str, Any]:
             "reason": rule.reason, "caution": rule.caution, "sources": _source_refs(knowledge, rule.sources)}
 
 
+def _cites(source_id: str, sources: Any, claims: Any = ()) -> bool:
+    """Whether an item cites a source: itself, or in one of its claims (whys, cautions, doses...)."""
+    return source_id in sources or any(source_id in claim.sources for claim in claims)
+
+
 def _source(source: Any, knowledge: Any) -> dict[str, Any]:
-    cited = ([f"condition {c.id}" for c in knowledge.conditions if source.id in c.sources]
-             + [f"technique {t.id}" for t in _techniques(knowledge) if source.id in t.sources]
+    def condition_claims(c: Any) -> list[Any]:
+        return [*c.cautions, *c.self_care, *c.doses, *(why for choice in c.choices for why in choice.whys)]
+
+    cited = ([f"condition {c.id}" for c in knowledge.conditions if _cites(source.id, c.sources, condition_claims(c))]
+             + [f"technique {t.id}" for t in _techniques(knowledge) if _cites(source.id, t.sources, t.benefits)]
              + [f"{'red flag' if r.is_red_flag else 'contraindication'} {r.id}"
                 for r in tuple(knowledge.red_flags) + tuple(knowledge.contraindications) if source.id in r.sources])
     return {"kind": "source", "id": source.id, "name": source.title, "title": source.title, "url": source.url,

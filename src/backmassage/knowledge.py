@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
-from backmassage.expressions import BITS, Expression, compile_expression, describe, necessary_bits
+from backmassage.expressions import BITS, Expression, atoms, compile_expression, describe, necessary_bits
 from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
@@ -126,6 +126,11 @@ class Rule(NamedTuple):
     def when_text(self) -> str:
         """The rule's condition in words, for people auditing it."""
         return describe(self.when_data)
+
+    @property
+    def atoms(self) -> frozenset[str]:
+        """The answers the rule reads ('symptoms:fever'), for people auditing it."""
+        return atoms(self.when)
 
 
 class WarningSign(NamedTuple):

@@ -488,6 +488,16 @@ def render_item(item: dict[str, Any], console: Console, shared: bool = False) ->
                        ("caution", "Caution"), ("reason", "Why techniques are left out")):
         if item.get(key):
             page.line(f"{title}: {item[key]}" if title else item[key])
+    if item["kind"] == "answer value":
+        page.line(f"Answer: {item['answer']} ({item['flag']})")
+        if item.get("synonyms"):
+            page.line("Also accepted: " + "; ".join(item["synonyms"]))
+        if item.get("question"):
+            page.line(f"Warning-sign question: {item['question']}")
+            page.line(f"Why it is asked: {item['why_asked']}")
+        if item.get("read_by"):
+            page.heading("Safety rules that read it")
+            page.bullets(item["read_by"], marks.bullet)
     if item.get("triage"):
         page.line(f"Triage: {item['triage']}")
     if item.get("pressure"):
