@@ -300,6 +300,17 @@ def test_kb_test_names_a_failing_case_and_exits_3(run, kb_copy):
     assert "FAIL " in result.stderr and "expected 'massage'" in result.stderr
 
 
+def test_kb_test_refuses_a_case_whose_answers_are_not_valid_with_exit_2(run, kb_copy):
+    """SPEC section 7: exit 2 when the file is invalid; a case the program cannot even ask is."""
+    cases = kb_copy / "cases.yaml"
+    text = cases.read_text(encoding="utf-8")
+    assert "location: lower" in text
+    cases.write_text(text.replace("location: lower", "location: hip", 1), encoding="utf-8")
+    result = run("kb", "test", str(kb_copy))
+    assert result.exit_code == 2, result.stderr
+    assert "cases.yaml: case" in result.stderr and "location: 'hip' is not a valid value" in result.stderr
+
+
 def test_a_broken_knowledge_folder_shows_its_first_problems_and_points_to_kb_validate(run, kb_copy):
     conditions = kb_copy / "conditions.yaml"
     text = conditions.read_text(encoding="utf-8")

@@ -1084,6 +1084,15 @@ def check_compiled(knowledge: Any, floor: dict[str, Any] | None) -> list[str]:
                 problems.append(f"red_flags.yaml: a person who is not sure about {value!r} ({location} pain) is "
                                 f"triaged 'massage': add a red flag with `when: {{unsure: [{value}]}}`")
                 break
+    from backmassage.answers import parse_answers
+    from backmassage.errors import InvalidAnswer
+
+    for case in knowledge.cases:
+        try:
+            parse_answers(knowledge.vocabulary.words, **case["answers"])
+        except InvalidAnswer as error:
+            problems.append(f"cases.yaml: case {case['id']!r}: its answers are not valid: "
+                            + "; ".join(e.describe(e.answer) for e in error.errors))
     for rule in knowledge.rules:
         absent = sorted(atom.partition(":")[2] for atom in negated_atoms(rule.when)
                         if atom.partition(":")[2] in WARNING_SIGNS)
