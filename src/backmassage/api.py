@@ -26,7 +26,7 @@ from backmassage import engine
 from backmassage import knowledge as _knowledge
 from backmassage.answers import Answers, parse_age, parse_duration  # one answer's own parsers, for the interview
 from backmassage.answers import parse_answers as _parse
-from backmassage.errors import InvalidAnswer
+from backmassage.errors import InvalidAnswer, suggest
 from backmassage.knowledge import Knowledge
 from backmassage.model import Recommendation
 from backmassage.vocabulary import ANSWER_NAMES
@@ -186,13 +186,10 @@ def _near_miss(key: object) -> InvalidAnswer | None:
     """An unknown key close to an answer name (``symptom`` for ``symptoms``); None for other keys."""
     if not isinstance(key, str):
         return None
-    import difflib
-
-    close = difflib.get_close_matches(key.strip().lower(), ANSWER_NAMES, n=1, cutoff=0.8)
+    close = suggest(key.strip(), ANSWER_NAMES, cutoff=0.8)  # stricter than for values: other keys pass
     if not close:
         return None
-    return InvalidAnswer(key, "", ANSWER_NAMES,
-                         message=f"unknown answer {key[:40]!r}: did you mean {close[0]!r}?")
+    return InvalidAnswer(key, "", ANSWER_NAMES, message=f"unknown answer {key[:40]!r}: did you mean {close!r}?")
 
 
 def _as_list(values: Any) -> Any:

@@ -58,11 +58,11 @@ class KnowledgeError(BackmassageError):
         super().__init__(head if len(problems) == 1 else f"{head}:\n" + "\n".join(problems))
 
 
-def suggest(value: str, valid: Iterable[str]) -> str | None:
-    """The valid value closest to a mistyped one, or None when nothing is close."""
+def suggest(value: str, valid: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The valid value closest to a mistyped one, or None when nothing is close enough."""
     import difflib
 
-    matches = difflib.get_close_matches(value.lower(), list(valid), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(value.lower(), list(valid), n=1, cutoff=cutoff)
     return matches[0] if matches else None
 
 
@@ -72,7 +72,5 @@ def _suggest_value(value: str, valid: Iterable[str], words: Mapping[str, str] | 
         return suggest(value, valid)
     from backmassage.answers import normalise
 
-    import difflib
-
-    matches = difflib.get_close_matches(normalise(value), list(words), n=1, cutoff=0.75)
-    return words[matches[0]] if matches else suggest(value, valid)
+    word = suggest(normalise(value), words, cutoff=0.75)
+    return words[word] if word else suggest(value, valid)
