@@ -228,10 +228,10 @@ def usage_error(error: Any) -> int:
     elif option == "--kb" and ctx is not None:
         message = f"{ctx.command_path} reads no knowledge folder, so it takes no --kb."
     elif option and possible:
-        import difflib
+        from backmassage.errors import suggest
 
-        best = difflib.get_close_matches(option, possible, n=1, cutoff=0) or possible
-        message = f"no such option: {clean(option)}. Did you mean {best[0]}?"
+        best = suggest(option, possible, cutoff=0) or possible[0]
+        message = f"no such option: {clean(option)}. Did you mean {best}?"
     if message[:1].isupper() and not message[1:2].isupper():
         message = message[:1].lower() + message[1:]
     say(error_text(message))

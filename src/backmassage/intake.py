@@ -36,7 +36,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from backmassage.errors import BackmassageError
+from backmassage.errors import BackmassageError, suggest
 from backmassage.vocabulary import ANSWER_NAMES
 
 MAX_ROW_CHARS = 1 << 20
@@ -321,9 +321,9 @@ def looks_like(name: str) -> str | None:
     compact = _compact(key)
     if not compact:
         return None
-    close = difflib.get_close_matches(compact, ANSWERS, n=1, cutoff=0.8)
+    close = suggest(compact, ANSWERS, cutoff=0.8)
     if close:
-        return close[0]
+        return close
     for word in key.split():
         stem = _singular(word)
         for answer in ANSWERS:
