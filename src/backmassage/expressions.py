@@ -108,8 +108,8 @@ class InRange(NamedTuple):
         if value is None:
             return "you did not say how long it has lasted" if self.answer == "duration" else "you did not give your age"
         if self.answer == "age":
-            return f"age {value} (age: not {bounds(self.low, self.high, '')})"
-        return f"pain for {describe_days(value)} (duration: not {bounds(self.low, self.high, 'days')})"
+            return f"age {value} (age: {outside(self.low, self.high, '')})"
+        return f"pain for {describe_days(value)} (duration: {outside(self.low, self.high, 'days')})"
 
     def parts(self) -> tuple[Expression, ...]:
         return ()
@@ -347,6 +347,16 @@ def bounds(low: int | None, high: int | None, unit: str) -> str:
         return f"at least {say(low)}"
     assert high is not None, "a range has a min, a max or both (the schema says so)"
     return f"at most {say(high)}"
+
+
+def outside(low: int | None, high: int | None, unit: str) -> str:
+    """'under 3 months' where the range is 'at least 3 months': why a range does not hold."""
+    def say(value: int) -> str:
+        return describe_days(value) if unit else str(value)
+
+    if low is not None and high is not None:
+        return f"not {say(low)} to {say(high)}"
+    return f"under {say(low)}" if low is not None else f"over {say(high or 0)}"
 
 
 def describe_days(days: int) -> str:
