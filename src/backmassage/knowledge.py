@@ -195,8 +195,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     if path is None or _is_bundled(folder):
         data, shipped_fingerprint = _bundled()
         return build(data, str(folder), shipped_fingerprint)
-    data = check_folder(folder)
-    return build(data, str(folder))
+    return check_folder(folder)[1]
 
 
 def bundled_data() -> dict[str, Any]:
@@ -213,23 +212,28 @@ def _bundled() -> tuple[dict[str, Any], str | None]:
             return shipped["data"], shipped["fingerprint"]
     except (OSError, ValueError, AttributeError, KeyError):
         pass
-    return check_contents(bundled_folder(), contents, floor=None), None
+    return check_contents(bundled_folder(), contents, floor=None)[0], None
 
 
-def check_folder(folder: Path) -> dict[str, Any]:
+def check_folder(folder: Path) -> tuple[dict[str, Any], Knowledge]:
     """Check a custom folder in full, against the safety floor of the bundled knowledge."""
     return check_contents(folder, read_folder(folder), floor=bundled_data())
 
 
-def check_contents(folder: Path, contents: dict[str, str], floor: dict[str, Any] | None) -> dict[str, Any]:
+def check_contents(folder: Path, contents: dict[str, str],
+                   floor: dict[str, Any] | None) -> tuple[dict[str, Any], Knowledge]:
+    """The checked data of a folder's files, and the knowledge compiled from it (compiled once:
+    the checks that need the compiled rules use the same)."""
     from backmassage import schema  # imports PyYAML: only when a folder is checked
 
     data, problems = schema.check_files(contents, floor)
+    knowledge = None
     if not problems:
-        problems = schema.check_compiled(build(data, str(folder)), floor)
-    if problems:
+        knowledge = build(data, str(folder))
+        problems = schema.check_compiled(knowledge, floor)
+    if problems or knowledge is None:
         raise KnowledgeError(_in_folder(folder, problems))
-    return data
+    return data, knowledge
 
 
 def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -240,10 +244,10 @@ def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str], list[str]]
     try:
         bundled = _is_bundled(folder)
         contents = read_folder(folder)
-        data = check_contents(folder, contents, floor=None if bundled else bundled_data())
+        data, knowledge = check_contents(folder, contents, floor=None if bundled else bundled_data())
     except KnowledgeError as error:
         return {}, error.problems, []
-    return data, [], _in_folder(folder, schema.warnings(build(data, str(folder))))
+    return data, [], _in_folder(folder, schema.warnings(knowledge))
 
 
 def _is_bundled(folder: Path) -> bool:
@@ -456,7 +460,7 @@ def _implied(answers: Mapping[str, Any]) -> dict[str, int]:
 def write_bundled() -> None:
     """Check ``data/`` in full and write ``bundled.json`` (run: python -m backmassage.knowledge)."""
     contents = read_folder(bundled_folder())
-    data = check_contents(bundled_folder(), contents, floor=None)
+    data = check_contents(bundled_folder(), contents, floor=None)[0]
     text = json.dumps({"files": file_hashes(contents), "data": data, "fingerprint": fingerprint(data)},
                       ensure_ascii=False, sort_keys=True, indent=0)
     BUNDLED_CHECKED.write_text(text + "\n", encoding="utf-8")
