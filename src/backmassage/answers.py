@@ -79,11 +79,6 @@ class Words(NamedTuple):
 
     lookup: Mapping[str, Mapping[str, str]]  # answer -> normalised word -> value
 
-    @classmethod
-    def plain(cls) -> Words:
-        """Only the values themselves: for checking the knowledge before its words are known."""
-        return cls({answer: {value: value for value in values} for answer, values in CHOICES.items()})
-
 
 def normalise(text: str) -> str:
     """'Lower_Back ' -> 'lower-back': case, spaces, underscores and repeated hyphens do not matter."""

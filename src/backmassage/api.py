@@ -27,11 +27,13 @@ from backmassage import knowledge as _knowledge
 from backmassage.answers import Answers, parse_age, parse_duration  # one answer's own parsers, for the interview
 from backmassage.answers import parse_answers as _parse
 from backmassage.errors import InvalidAnswer, suggest
+from backmassage.expressions import describe_days  # "3 weeks": durations in words, for the interview
 from backmassage.knowledge import Knowledge
 from backmassage.model import Recommendation
 from backmassage.vocabulary import ANSWER_NAMES
 
-__all__ = ["ANSWER_NAMES", "Answers", "CaseResult", "KNOWLEDGE_FILES", "bundled_folder", "knowledge_schema",
+__all__ = ["ANSWER_NAMES", "Answers", "CaseResult", "KNOWLEDGE_FILES", "bundled_folder", "describe_days",
+           "knowledge_schema",
            "load_knowledge", "parse_age", "parse_answers", "parse_duration", "recommend", "recommend_answers",
            "recommend_many", "run_cases", "validate_knowledge", "warning_signs_to_ask"]
 

@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backmassage import api
-from backmassage.api import Answers
+from backmassage.api import Answers, describe_days
 from backmassage.errors import InvalidAnswer
 from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
 from backmassage.vocabulary import CHOICES, WARNING_SIGNS
@@ -287,20 +287,6 @@ def parse_age_reply(reply: str) -> int | None:
         low, high = AGE_RANGE
         raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}, "
                           "for example 42.") from None
-
-
-def describe_days(days: int) -> str:
-    """'2 weeks', '3 days', 'about 6 months': the echo of a duration."""
-    if days % 365 == 0 and days >= 365:
-        n = days // 365
-        return f"{n} year{'s' * (n != 1)}"
-    if days % 30 == 0 and days >= 30:
-        n = days // 30
-        return f"{n} month{'s' * (n != 1)}"
-    if days % 7 == 0 and days >= 7:
-        n = days // 7
-        return f"{n} week{'s' * (n != 1)}"
-    return f"{days} day{'s' * (days != 1)}"
 
 
 # --- which questions can change the advice ---------------------------------------------------
