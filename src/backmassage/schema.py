@@ -726,17 +726,6 @@ TECHNIQUE = Record({
     "sources": SOURCES,
 }, kind="technique")
 
-DOSE = Record({
-    "when": Field(Expr(), required=False),
-    "techniques": Field(ListOf(Ref("technique"), min_items=1, unique=True,
-                               description="the techniques its trial tested: the dose applies only when the "
-                                           "massage asked for first is one of them"), required=False),
-    "session_minutes": Field(Number(5, 240, integer=True, description="whole minutes, or null"), required=True),
-    "frequency": Field(Text("how often and for how long, in plain words, or null", nullable=True)),
-    "sources": SOURCES,
-}, description="the first dose whose `when` holds is the answer's one dose")
-
-
 class _NullableNumber(Number):
     def convert(self, node, path, ck):
         if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
@@ -748,7 +737,15 @@ class _NullableNumber(Number):
         return {"anyOf": [super().json_schema(), {"type": "null"}]}
 
 
-DOSE.fields["session_minutes"] = Field(_NullableNumber(5, 240, integer=True, description="whole minutes, or null"))
+DOSE = Record({
+    "when": Field(Expr(), required=False),
+    "techniques": Field(ListOf(Ref("technique"), min_items=1, unique=True,
+                               description="the techniques its trial tested: the dose applies only when the "
+                                           "massage asked for first is one of them"), required=False),
+    "session_minutes": Field(_NullableNumber(5, 240, integer=True, description="whole minutes, or null")),
+    "frequency": Field(Text("how often and for how long, in plain words, or null", nullable=True)),
+    "sources": SOURCES,
+}, description="the first dose whose `when` holds is the answer's one dose")
 
 CONDITION = Record({
     "id": Field(Id()),
