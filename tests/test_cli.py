@@ -290,23 +290,24 @@ def test_kb_validate_and_kb_test_pass_on_the_bundled_knowledge(run):
     assert "cases pass" in result.stdout
 
 
-def test_kb_test_names_a_failing_case_and_exits_3(run, kb_copy):
+def _kb_test_with_a_case_changed(run, kb_copy, old: str, new: str):
+    """`kb test` on a copy of the knowledge whose first case holding ``old`` says ``new``."""
     cases = kb_copy / "cases.yaml"
     text = cases.read_text(encoding="utf-8")
-    assert "triage: emergency" in text
-    cases.write_text(text.replace("triage: emergency", "triage: massage", 1), encoding="utf-8")
-    result = run("kb", "test", str(kb_copy))
+    assert old in text
+    cases.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return run("kb", "test", str(kb_copy))
+
+
+def test_kb_test_names_a_failing_case_and_exits_3(run, kb_copy):
+    result = _kb_test_with_a_case_changed(run, kb_copy, "triage: emergency", "triage: massage")
     assert result.exit_code == 3, result.stderr
     assert "FAIL " in result.stderr and "expected 'massage'" in result.stderr
 
 
 def test_kb_test_refuses_a_case_whose_answers_are_not_valid_with_exit_2(run, kb_copy):
     """SPEC section 7: exit 2 when the file is invalid; a case the program cannot even ask is."""
-    cases = kb_copy / "cases.yaml"
-    text = cases.read_text(encoding="utf-8")
-    assert "location: lower" in text
-    cases.write_text(text.replace("location: lower", "location: hip", 1), encoding="utf-8")
-    result = run("kb", "test", str(kb_copy))
+    result = _kb_test_with_a_case_changed(run, kb_copy, "location: lower", "location: hip")
     assert result.exit_code == 2, result.stderr
     assert "cases.yaml: case" in result.stderr and "location: 'hip' is not a valid value" in result.stderr
 
