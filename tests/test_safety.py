@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from backmassage import load_knowledge, recommend, recommend_many
 from backmassage.expressions import BestCondition, negated_atoms, person, walk
+from backmassage.knowledge import build, bundled_data
 from backmassage.vocabulary import CHOICES, NO_TECHNIQUES_AT, WARNING_SIGNS, severity
 
 KNOWLEDGE = load_knowledge()
@@ -209,12 +210,22 @@ def test_one_more_risk_answer_never_lowers_the_triage_nor_drops_a_warning(answer
     assert {a.id for a in before.avoid} <= {a.id for a in after.avoid}
 
 
+def _knowledge_without(rule_id: str) -> Any:
+    """The bundled knowledge compiled without one contraindication (a custom folder may not drop one)."""
+    data = bundled_data()
+    kept = [rule for rule in data["contraindications.yaml"]["contraindications"] if rule["id"] != rule_id]
+    assert len(kept) < len(data["contraindications.yaml"]["contraindications"])
+    return build({**data, "contraindications.yaml": {"contraindications": kept}}, "without " + rule_id)
+
+
+WITHOUT_UNDIAGNOSED_WIDESPREAD_PAIN = _knowledge_without("undiagnosed-widespread-pain")
+
+
 @given(ANSWERS)
 def test_a_fibromyalgia_diagnosis_lowers_the_triage_only_by_explaining_widespread_pain(answers: dict[str, Any]) -> None:
     """The one documented exception to monotonicity (docs/safety.md): a doctor's fibromyalgia
     diagnosis answers "widespread pain that no doctor has explained"."""
-    without = KNOWLEDGE._replace(contraindications=tuple(
-        rule for rule in KNOWLEDGE.contraindications if rule.id != "undiagnosed-widespread-pain"))
+    without = WITHOUT_UNDIAGNOSED_WIDESPREAD_PAIN
     more = dict(answers, history=sorted(set(answers.get("history", [])) | {"fibromyalgia"}))
     assert severity(recommend(**more, knowledge=without).triage) >= severity(recommend(**answers, knowledge=without).triage)
     before, after = recommend(**answers), recommend(**more)

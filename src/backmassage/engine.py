@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from backmassage.answers import Answers
-from backmassage.expressions import Person, describe_days, person
+from backmassage.expressions import Person, bits_in, describe_days, person
 from backmassage.knowledge import Choice, Claim, Condition, Dose, Knowledge, Rule
 from backmassage.model import Avoid, ConditionMatch, Recommendation, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import NO_TECHNIQUES_AT, severity
@@ -46,9 +46,9 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     best = ranked[0] if ranked else None
     if best:
         p = p._replace(condition_id=best.condition.id, condition_name=best.condition.name)
-    red_flags = holding(knowledge.red_flags, p)
-    contraindications = holding(knowledge.contraindications, p)
-    fired = red_flags + contraindications
+    fired = fired_rules(knowledge, p)
+    red_flags = tuple(rule for rule in fired if rule.is_red_flag)
+    contraindications = fired[len(red_flags):]
     triage = max((rule.triage for rule in fired if rule.triage), key=severity, default="massage")
     no_massage = triage in NO_TECHNIQUES_AT
     condition = None if no_massage or best is None else best.condition
@@ -105,11 +105,15 @@ def rank(knowledge: Knowledge, p: Person) -> list[Scored]:
     return ranked
 
 
-def holding(rules: Sequence[Rule], p: Person) -> tuple[Rule, ...]:
-    """The rules whose ``when`` holds, in the knowledge's order. A rule's gate (bits it needs one
-    of) is tested first: most rules need an answer most people do not give."""
-    bits = p.bits
-    return tuple([rule for rule in rules if (not rule.gate or bits & rule.gate) and rule.when.holds(p)])
+def fired_rules(knowledge: Knowledge, p: Person) -> tuple[Rule, ...]:
+    """The safety rules whose ``when`` holds, red flags first, in the knowledge's order. Only the
+    rules gated on one of the person's answer bits, and those with no gate, can hold: most rules
+    need an answer few people give, so only these are tested."""
+    candidates = set(knowledge.ungated)
+    for bit in bits_in(p.bits):
+        candidates.update(knowledge.rules_needing.get(bit, ()))
+    rules = knowledge.rules
+    return tuple([rules[index] for index in sorted(candidates) if rules[index].when.holds(p)])
 
 
 def score(condition: Condition, p: Person) -> float:

@@ -9,8 +9,9 @@ words, which answers made it hold: the explanation of a recommendation is built 
 validation, describing a rule).
 """
 
-from __future__ import annotations
 
+# No `from __future__ import annotations`: NamedTuple would compile each string annotation at
+# import, a cost every start pays (issue 10).
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, Union
 
@@ -39,6 +40,14 @@ def bits_of(answers: Answers) -> int:
     for value in answers.unsure:
         bits |= BITS[f"unsure:{value}"]
     return bits
+
+
+def bits_in(mask: int) -> Iterator[int]:
+    """Each bit set in ``mask``, lowest first."""
+    while mask:
+        bit = mask & -mask
+        yield bit
+        mask ^= bit
 
 
 class Person(NamedTuple):
@@ -77,7 +86,7 @@ class AnswerIn(NamedTuple):
     def because_not(self, p: Person) -> str:
         return self.absent
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return ()
 
 
@@ -111,7 +120,7 @@ class InRange(NamedTuple):
             return f"age {value} (age: {outside(self.low, self.high, '')})"
         return f"pain for {describe_days(value)} (duration: {outside(self.low, self.high, 'days')})"
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return ()
 
 
@@ -127,7 +136,7 @@ class BestCondition(NamedTuple):
     def because_not(self, p: Person) -> str:
         return f"your answers do not fit {' or '.join(sorted(self.ids))} (condition)"
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return ()
 
 
@@ -136,9 +145,9 @@ class All(NamedTuple):
     needs one of its bits), so most tests are an AND on the bits and no call; ``rest`` are the
     other parts. Build it with ``all_of``."""
 
-    items: tuple[Expression, ...]
+    items: tuple["Expression", ...]
     masks: tuple[int, ...]
-    rest: tuple[Expression, ...]
+    rest: tuple["Expression", ...]
 
     def holds(self, p: Person) -> bool:
         bits = p.bits
@@ -156,7 +165,7 @@ class All(NamedTuple):
     def because_not(self, p: Person) -> str:
         return "not all of: " + "; ".join(part.because_not(p) for part in self.items if not part.holds(p))
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return self.items
 
 
@@ -164,9 +173,9 @@ class Any_(NamedTuple):
     """At least one part holds: one of the choice parts' bits (``mask``), or one of ``rest``.
     Build it with ``any_of``."""
 
-    items: tuple[Expression, ...]
+    items: tuple["Expression", ...]
     mask: int
-    rest: tuple[Expression, ...]
+    rest: tuple["Expression", ...]
 
     def holds(self, p: Person) -> bool:
         if p.bits & self.mask:
@@ -182,16 +191,16 @@ class Any_(NamedTuple):
     def because_not(self, p: Person) -> str:
         return "none of: " + "; ".join(part.because_not(p) for part in self.items)
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return self.items
 
 
-def all_of(parts: tuple[Expression, ...]) -> All:
+def all_of(parts: "tuple[Expression, ...]") -> All:
     choices = [part for part in parts if isinstance(part, AnswerIn)]
     return All(parts, tuple(part.mask for part in choices), tuple(p for p in parts if not isinstance(p, AnswerIn)))
 
 
-def any_of(parts: tuple[Expression, ...]) -> Any_:
+def any_of(parts: "tuple[Expression, ...]") -> Any_:
     mask = 0
     for part in parts:
         if isinstance(part, AnswerIn):
@@ -200,7 +209,7 @@ def any_of(parts: tuple[Expression, ...]) -> Any_:
 
 
 class Not(NamedTuple):
-    part: Expression
+    part: "Expression"
 
     def holds(self, p: Person) -> bool:
         return not self.part.holds(p)
@@ -211,7 +220,7 @@ class Not(NamedTuple):
     def because_not(self, p: Person) -> str:
         return _and(self.part.because(p))
 
-    def parts(self) -> tuple[Expression, ...]:
+    def parts(self) -> "tuple[Expression, ...]":
         return (self.part,)
 
 

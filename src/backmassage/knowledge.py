@@ -11,8 +11,9 @@ the person's answer bits, and every output record (technique advice, avoid, red 
 source) is built here, so that a recommendation only tests, picks and joins.
 """
 
-from __future__ import annotations
 
+# No `from __future__ import annotations`: NamedTuple would compile each string annotation at
+# import, a cost every start pays (issue 10).
 import json
 import os
 import stat
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple
 
 from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
-from backmassage.expressions import BITS, Expression, atoms, compile_expression, describe, necessary_bits
+from backmassage.expressions import BITS, Expression, atoms, bits_in, compile_expression, describe, necessary_bits
 from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
@@ -164,14 +165,13 @@ class Knowledge(NamedTuple):
     conditions: tuple[Condition, ...]
     red_flags: tuple[Rule, ...]
     contraindications: tuple[Rule, ...]
+    rules: tuple[Rule, ...]  # red flags, then contraindications
+    rules_needing: Mapping[int, tuple[int, ...]]  # answer bit -> the rules (index in `rules`) gated on it
+    ungated: tuple[int, ...]  # the rules with no gate: tested for everyone
     vocabulary: Vocabulary
     implied: Mapping[str, int]  # atom -> bits it implies ("cause:major-accident" -> cause:accident)
     cases: tuple[Mapping[str, Any], ...]
     folder: str
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        return self.red_flags + self.contraindications
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -392,6 +392,9 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
                     avoid_records=tuple(Avoid(tid, techniques[tid].name, reason) for tid in avoid),
                     record=RedFlag(item["id"], item["name"], item["advice"], item["triage"]) if is_red_flag else None)
 
+    red_flags = tuple(rule(r, True) for r in data["red_flags.yaml"]["red_flags"])
+    contraindications = tuple(rule(r, False) for r in data["contraindications.yaml"]["contraindications"])
+    rules = red_flags + contraindications
     manifest = data["manifest.yaml"]
     return Knowledge(
         version=str(manifest["knowledge_version"]),
@@ -402,13 +405,26 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
         sources=sources,
         techniques=techniques,
         conditions=tuple(condition(c) for c in data["conditions.yaml"]["conditions"]),
-        red_flags=tuple(rule(r, True) for r in data["red_flags.yaml"]["red_flags"]),
-        contraindications=tuple(rule(r, False) for r in data["contraindications.yaml"]["contraindications"]),
+        red_flags=red_flags,
+        contraindications=contraindications,
+        rules=rules,
+        rules_needing=_rules_needing(rules),
+        ungated=tuple(index for index, rule in enumerate(rules) if not rule.gate),
         vocabulary=vocabulary,
         implied=_implied(data["answers.yaml"]["answers"]),
         cases=tuple(data.get("cases.yaml", {}).get("cases", ())),
         folder=folder,
     )
+
+
+def _rules_needing(rules: tuple[Rule, ...]) -> dict[int, tuple[int, ...]]:
+    """Each answer bit -> the rules whose gate holds it: a person's bits then name the only rules
+    that can hold for them."""
+    needing: dict[int, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for bit in bits_in(rule.gate):
+            needing.setdefault(bit, []).append(index)
+    return {bit: tuple(indexes) for bit, indexes in needing.items()}
 
 
 def _advice(technique: Technique, why: str, dose: Dose | None) -> TechniqueAdvice:
