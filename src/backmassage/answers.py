@@ -27,8 +27,9 @@ _UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "we
 _UNIT_LETTER = {1: "d", 7: "w", 30: "m", 365: "y"}
 _SEPARATORS = re.compile(r"[,;]")
 _SHORT_DURATION = re.compile(r"(\d{1,6})([dwmy])")  # 3d, 2w: as scripts and exports write them
-_DURATION = re.compile(r"^(?P<number>\d{1,6}(?:\.\d{1,3})?|[a-z-]+?)-?(?P<unit>[a-z]+)(?:-ago)?$")
-_AGE = re.compile(r"^(?P<years>\d{1,3})(?:\.0+)?(?:-?(?:y|yrs?|years?)(?:-old)?)?$")
+# Patterns, not compiled here: re compiles them on first use, so a start that needs none pays nothing.
+_DURATION = r"^(?P<number>\d{1,6}(?:\.\d{1,3})?|[a-z-]+?)-?(?P<unit>[a-z]+)(?:-ago)?$"
+_AGE = r"^(?P<years>\d{1,3})(?:\.0+)?(?:-?(?:y|yrs?|years?)(?:-old)?)?$"
 ORDER = {answer: {value: index for index, value in enumerate(values)} for answer, values in CHOICES.items()}
 DURATION_HINT = "a number and a unit, e.g. 2d, 3w, 6m or 2y (days, weeks, months, years)"
 AGE_HINT = f"whole years from {AGE_RANGE[0]} to {AGE_RANGE[1]}"
@@ -75,10 +76,8 @@ class Answers(NamedTuple):
         return args
 
 
-class Words(NamedTuple):
-    """What people may write for each value: compiled from the knowledge's answers.yaml."""
-
-    lookup: Mapping[str, Mapping[str, str]]  # answer -> normalised word -> value
+Words = Mapping[str, Mapping[str, str]]
+"""What people may write for each value (answer -> normalised word -> value), from answers.yaml."""
 
 
 def normalise(text: str) -> str:
@@ -141,15 +140,15 @@ def parse_choice(words: Words, answer: str, value: object) -> str | None:
     if value is None:
         return None
     given = _text(answer, value, CHOICES[answer])
-    found = words.lookup[answer].get(given)  # most values come as written in the vocabulary
+    found = words[answer].get(given)  # most values come as written in the vocabulary
     if found is not None:
         return found
     text = normalise(given)
     if not text:
         return None
-    found = words.lookup[answer].get(text)
+    found = words[answer].get(text)
     if found is None:
-        raise InvalidAnswer(answer, given.strip(), CHOICES[answer], also=words.lookup[answer])
+        raise InvalidAnswer(answer, given.strip(), CHOICES[answer], also=words[answer])
     return found
 
 
@@ -166,7 +165,7 @@ def parse_many(words: Words, answer: str, values: object) -> tuple[str, ...] | N
                  for part in (_SEPARATORS.split(item) if isinstance(item, str) else [item])]
     else:
         raise InvalidAnswer(answer, values, CHOICES[answer])
-    lookup = words.lookup[answer]
+    lookup = words[answer]
     chosen: set[str] = set()
     said_none = False
     for item in items:
@@ -224,7 +223,7 @@ def parse_duration(value: object) -> tuple[int | None, str | None]:
         if days <= _MAX_DURATION_DAYS:
             return days, short.group(0)
     text = normalise(value) if isinstance(value, str) and len(value) <= 40 and not value.strip().startswith("-") else ""
-    match = _DURATION.match(text.replace("-and-a-half", ".5"))
+    match = re.match(_DURATION, text.replace("-and-a-half", ".5"))
     unit = _UNITS.get(match.group("unit")) if match else None
     number = _number(match.group("number")) if match else None
     if unit is None or number is None:
@@ -259,7 +258,7 @@ def parse_age(value: object) -> int | None:
         shown = str(value) if -10**6 < value < 10**6 else "a number that large"
         raise InvalidAnswer("age", shown, AGE_HINT, message=f"{shown!r} is not a valid age: give {AGE_HINT}.")
     text = normalise(value)
-    match = _AGE.match(text) if len(text) <= 20 else None
+    match = re.match(_AGE, text) if len(text) <= 20 else None
     if not match or not low <= int(match.group("years")) <= high:
         shown = value.strip()[:60] + ("..." if len(value.strip()) > 60 else "")
         raise InvalidAnswer("age", shown, AGE_HINT, message=f"{shown!r} is not a valid age: give {AGE_HINT}.")

@@ -460,7 +460,7 @@ def _vocabulary(answers: Mapping[str, Any]) -> Vocabulary:
                                                compile_expression(asked, label) if asked else None)
     questions = {answer: (entry["question"], entry["why"]) for answer, entry in answers.items()}
     ordered = {value: warning_signs[value] for value in CHOICES["symptoms"] if value in warning_signs}
-    return Vocabulary(labels, synonyms, questions, ordered, Words(lookup))
+    return Vocabulary(labels, synonyms, questions, ordered, lookup)
 
 
 def _implied(answers: Mapping[str, Any]) -> dict[str, int]:
