@@ -60,11 +60,12 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     self_care = _holding(condition.self_care, p) if condition and triage == "massage" else ()
     not_asked = () if answers.screened else warning_signs_not_answered(answers, knowledge, p)
     said = Said()
-    explain_triage(said, triage, fired, p, answers, not_asked, knowledge)
+    reasons = [(rule, _and(rule.when.because(p))) for rule in fired]  # the answers that made each rule hold
+    explain_triage(said, triage, reasons, answers, not_asked, knowledge)
     if not no_massage:
         explain_condition(said, triage, best, ranked[1:MAX_ALTERNATIVES + 1], p)
     explain_techniques(said, triage, techniques, condition, answers.pressure)
-    explain_avoid(said, fired, avoided, p)
+    explain_avoid(said, reasons, avoided)
     unanswered = answers.unanswered()
     if triage != "emergency" and unanswered:
         said.add("missing", f"Not answered: {_and([QUESTION_WORDS[name] for name in unanswered])}. "
@@ -261,12 +262,12 @@ class Said:
         self.steps.append(step)
 
 
-def explain_triage(said: Said, triage: str, fired: Sequence[Rule], p: Person, answers: Answers,
+def explain_triage(said: Said, triage: str, reasons: Sequence[tuple[Rule, str]], answers: Answers,
                    not_asked: Sequence[str], knowledge: Knowledge) -> None:
-    raising = sorted((rule for rule in fired if rule.triage), key=lambda rule: -severity(rule.triage or "massage"))
-    for rule in raising:
-        said.add("triage", f"{TRIAGE_WORDS[rule.triage or 'massage']}: {rule.name}, because of "
-                           f"{_and(rule.when.because(p))}.")
+    raising = sorted(((rule, why) for rule, why in reasons if rule.triage),
+                     key=lambda reason: -severity(reason[0].triage or "massage"))
+    for rule, why in raising:
+        said.add("triage", f"{TRIAGE_WORDS[rule.triage or 'massage']}: {rule.name}, because of {why}.")
     if len(raising) > 1:
         said.add("triage", f"The most urgent of these decides the advice: {TRIAGE_WORDS[triage].lower()}.")
     if not raising:
@@ -323,14 +324,13 @@ def explain_techniques(said: Said, triage: str, techniques: Sequence[TechniqueAd
                           "ask your therapist what pressure is safe for you.")
 
 
-def explain_avoid(said: Said, fired: Sequence[Rule], avoided: dict[str, Avoid], p: Person) -> None:
+def explain_avoid(said: Said, reasons: Sequence[tuple[Rule, str]], avoided: dict[str, Avoid]) -> None:
     """One sentence per rule that removes techniques: which, because of which answers, and why."""
-    for rule in fired:
+    for rule, why in reasons:
         names = [record.name for record in rule.avoid_records if avoided[record.id] is record]
         if names:
             verb = "is" if len(names) == 1 else "are"
-            said.add("avoid", f"{_and(names)} {verb} left out because of {_and(rule.when.because(p))}: "
-                              f"{rule.reason}")
+            said.add("avoid", f"{_and(names)} {verb} left out because of {why}: {rule.reason}")
 
 
 def _match(scored: Scored) -> ConditionMatch:
