@@ -29,8 +29,6 @@ from backmassage.exits import fail
 from backmassage.terminal import clean
 from backmassage.vocabulary import CHOICES
 
-MORE_HELP = ("More: 'backmassage COMMAND --help' for each command, 'backmassage list KIND' and "
-             "'backmassage explain ID' for what the knowledge holds and its sources.")
 SHELLS = ("bash", "zsh", "fish", "powershell")
 COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
 
@@ -111,7 +109,9 @@ app = typer.Typer(
            "  backmassage recommend                      # answer a few questions\n\n"
            "  backmassage recommend --location lower --cause lifting --save advice.html\n\n"
            "  backmassage explain sciatica\n\n"
-           f"{exits.EXIT_CODES_HELP}\n\n{MORE_HELP}",
+           f"{exits.EXIT_CODES_HELP}\n\n"
+           "More: 'backmassage COMMAND --help' for each command, 'backmassage list KIND' and "
+           "'backmassage explain ID' for what the knowledge holds and its sources.",
     no_args_is_help=True,
     add_completion=False,  # typer's --show-completion ignores the shell named: see 'completion'
     rich_markup_mode="rich",
@@ -170,8 +170,8 @@ def _count(number: int, thing: str) -> str:
 
 def is_terminal(stream: Any) -> bool:
     try:
-        return stream is not None and not stream.closed and stream.isatty()
-    except (ValueError, OSError, AttributeError):
+        return stream.isatty()
+    except (ValueError, OSError, AttributeError):  # closed, or None
         return False
 
 
@@ -204,7 +204,7 @@ def root(
 
 # --- recommend ----------------------------------------------------------------------------
 
-RECOMMEND_EPILOG = (
+@app.command(cls=Command, epilog=(
     "Examples:\n\n"
     "  backmassage recommend                      # answer a few questions\n\n"
     "  backmassage recommend --location lower --cause lifting --duration 3d\n\n"
@@ -214,11 +214,7 @@ RECOMMEND_EPILOG = (
     "Values may be written as people say them: 'Lower back', 'blood thinners', '3 weeks', '42 years'. "
     "In a terminal it asks every warning-sign question that applies, and each other question the options "
     "leave open whose answer could change the advice; --screened says the warning signs were all asked "
-    "and answered no, --no-input asks nothing."
-)
-
-
-@app.command(cls=Command, epilog=RECOMMEND_EPILOG)
+    "and answered no, --no-input asks nothing."))
 def recommend(
     location: Annotated[Optional[str], _answer_option(
         "location", "WHERE", f"Where it hurts: {_values('location')}.")] = None,
@@ -318,9 +314,6 @@ def _save(path: Path, rec: Any, knowledge: Any, command: str) -> None:
 
 # --- browsing the knowledge -----------------------------------------------------------------
 
-KINDS_TEXT = "conditions, techniques, red-flags, contraindications or sources"
-
-
 def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
     from backmassage.browse import list_items, parse_kind
 
@@ -339,7 +332,8 @@ def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
     "  backmassage list sources --json | jq -r '.[].url'\n\n"
     "Each item's details: backmassage explain ID."))
 def list_command(
-    kind: Annotated[str, _argument("KIND", f"What to list: {KINDS_TEXT}.")],
+    kind: Annotated[str, _argument(
+        "KIND", "What to list: conditions, techniques, red-flags, contraindications or sources.")],
     as_json: JsonOption = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
@@ -388,16 +382,14 @@ def explain(
 
 # --- knowledge tools ---------------------------------------------------------------------------
 
-KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
-                      "Exit 0 when valid, 2 when not. A custom folder may add safety rules but never weaken "
-                      "the bundled ones (backmassage explain cauda-equina shows one).")
-
-
 def _folder(folder: Optional[str], kb: Optional[Path]) -> Path:
     return Path(folder or kb or api.bundled_folder())
 
 
-@kb_app.command("validate", cls=Command, epilog=KB_VALIDATE_EPILOG)
+@kb_app.command("validate", cls=Command, epilog=(
+    "Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
+    "Exit 0 when valid, 2 when not. A custom folder may add safety rules but never weaken "
+    "the bundled ones (backmassage explain cauda-equina shows one)."))
 def kb_validate(
     folder: Annotated[Optional[str], _argument(
         "[DIR]", "The folder to check (default: --kb, or the bundled knowledge).")] = None,
@@ -499,7 +491,7 @@ def install_completion(shell: Optional[str]) -> NoReturn:
 
 # --- batch -------------------------------------------------------------------------------------
 
-BATCH_EPILOG = (
+@app.command(cls=Command, epilog=(
     "Examples:\n\n"
     "  backmassage batch intake.csv -o triage.html        # a printable list: who must see a doctor first\n\n"
     "  backmassage batch intake.csv -o triage.csv --map \"Pain Location=location\"\n\n"
@@ -516,11 +508,7 @@ BATCH_EPILOG = (
     "value 131,072; a longer one is that row's error.\n\n"
     "Exit codes: 0 every row triaged, 2 input, output, options or knowledge unusable, 3 some rows invalid "
     "(each has its error record), 130 interrupted (OUTPUT is then left as it was), 141 the reader of "
-    "stdout went away."
-)
-
-
-@app.command(cls=Command, epilog=BATCH_EPILOG)
+    "stdout went away."))
 def batch(
     source: Annotated[str, _argument("INPUT", "A .csv or .jsonl file of intake answers, or - for stdin.")],
     output: Annotated[Optional[str], typer.Option(

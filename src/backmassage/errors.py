@@ -37,7 +37,8 @@ class InvalidAnswer(BackmassageError, ValueError):
         if self.is_choice and str(self.value).strip():
             import json
 
-            shown = self.value if isinstance(self.value, str) else json.dumps(self.value, ensure_ascii=False, default=str)
+            value = self.value
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
             message = f"{shown[:60]!r} is not a valid value. {self._valid_values()}"
         elif message.startswith(self.answer + " "):
             return message

@@ -71,7 +71,9 @@ def describe(error: BackmassageError) -> str:
         # Every problem of the answers, one a line, each naming the flag as a person typed it.
         lines = list(dict.fromkeys(each.describe(FLAGS.get(each.answer, f"--{each.answer}" if each.answer else ""))
                                    for each in error.errors))
-        return lines[0] if len(lines) == 1 else f"{len(lines)} wrong answers:\n" + "\n".join(f"  {line}" for line in lines)
+        if len(lines) == 1:
+            return lines[0]
+        return f"{len(lines)} wrong answers:\n" + "\n".join(f"  {line}" for line in lines)
     if isinstance(error, KnowledgeError) and len(error.problems) != 1:
         # The first problems of a knowledge folder; 'kb validate' lists them all.
         shown = error.problems[:MAX_PROBLEMS_SHOWN]
