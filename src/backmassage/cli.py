@@ -314,19 +314,6 @@ def _save(path: Path, rec: Any, knowledge: Any, command: str) -> None:
 
 # --- browsing the knowledge -----------------------------------------------------------------
 
-def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
-    from backmassage.browse import list_items, parse_kind
-
-    kind = parse_kind(kind)
-    items = list_items(api.load_knowledge(kb), kind)
-    if as_json:
-        print_json(items)
-        return
-    from backmassage.render import make_console, render_list
-
-    render_list(kind, items, make_console(no_color=no_color))
-
-
 @app.command("list", cls=Command, epilog=(
     "Examples:\n\n  backmassage list conditions\n\n  backmassage list red-flags\n\n"
     "  backmassage list sources --json | jq -r '.[].url'\n\n"
@@ -339,13 +326,22 @@ def list_command(
     kb: KbOption = None,
 ) -> None:
     """List what the knowledge holds: conditions, techniques, red flags, contraindications or sources."""
-    _list(kind, as_json, no_color, kb)
+    from backmassage.browse import list_items, parse_kind
+
+    kind = parse_kind(kind)
+    items = list_items(api.load_knowledge(kb), kind)
+    if as_json:
+        print_json(items)
+        return
+    from backmassage.render import make_console, render_list
+
+    render_list(kind, items, make_console(no_color=no_color))
 
 
 def _list_alias(kind: str, what: str, jq: str) -> None:
     """``backmassage KIND``, the same as ``backmassage list KIND``."""
     def alias(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
-        _list(kind, as_json, no_color, kb)
+        list_command(kind, as_json, no_color, kb)
 
     app.command(kind, cls=Command, help=f"List {what} the knowledge knows.", epilog=(
         f"Examples:\n\n  backmassage {kind}\n\n  backmassage {kind} --json{jq}\n\n"
