@@ -4,28 +4,33 @@ No `from __future__ import annotations` here: typer would then evaluate every st
 annotation of every command at each start, which costs more than building them once.
 """
 
-import errno
+import contextlib
+import gc
 import json
 import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer._click.types import StringParamType
+from typer._click.utils import PacifyFlushWrapper
+from typer._completion_classes import completion_init
+from typer._completion_shared import _get_shell_name, get_completion_script
+from typer._completion_shared import install as install_script
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from backmassage import __version__, exits
-from backmassage.exits import fail, reporting_errors
+from backmassage import __version__, api, exits
+from backmassage.errors import BackmassageError, suggest
+from backmassage.exits import fail
+from backmassage.terminal import clean
 from backmassage.vocabulary import CHOICES
 
-# Kept under these names for the commands that use them.
-EXIT_INTERNAL, EXIT_USAGE, EXIT_ROWS_INVALID, EXIT_INTERRUPTED = (
-    exits.INTERNAL, exits.USAGE, exits.ROWS_INVALID, exits.INTERRUPTED)
-
-MORE_HELP = ("More: 'backmassage COMMAND --help' for each command, 'backmassage list KIND' and "
-             "'backmassage explain ID' for what the knowledge holds and its sources.")
+SHELLS = ("bash", "zsh", "fish", "powershell")
+COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
 
 
 class Group(TyperGroup):
@@ -34,13 +39,8 @@ class Group(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
              **extra: Any) -> Any:
-        from typer._click import exceptions as click_errors
-        from typer._click.utils import PacifyFlushWrapper
-
         exits.prepare_streams()
         if os.environ.get(COMPLETE_VAR):
-            from typer._completion_classes import completion_init
-
             completion_init()  # typer's completion for each shell, as its own --install-completion has
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
@@ -48,14 +48,11 @@ class Group(TyperGroup):
             code = code if isinstance(code, int) else exits.OK
             if code == exits.OK:
                 sys.stdout.flush()
-        except click_errors.NoArgsIsHelpError as error:
+        except NoArgsIsHelpError as error:
             code = error.exit_code  # the help is printed already
-        except click_errors.ClickException as error:
+        except ClickException as error:
             code = exits.usage_error(error)
-        except typer.Abort:
-            exits.say("Cancelled.")
-            code = exits.INTERRUPTED
-        except KeyboardInterrupt:
+        except (typer.Abort, KeyboardInterrupt):
             exits.say("Cancelled.")
             code = exits.INTERRUPTED
         except SystemExit as done:
@@ -64,53 +61,44 @@ class Group(TyperGroup):
             broken = isinstance(sys.stdout, PacifyFlushWrapper) or isinstance(done.__context__, BrokenPipeError)
             code = exits.BROKEN_PIPE if done.code == 1 and broken else done.code
         except OSError as error:
-            if exits.is_broken_pipe(error):
-                code = exits.BROKEN_PIPE
-            elif isinstance(error, exits.StreamClosed) or error.errno == errno.EBADF:
-                exits.say(exits.error_text(f"cannot write the output: {error.strerror or error}."))
-                code = exits.USAGE
-            else:
+            code = exits.output_failure(error)
+            if code is None:
                 raise
         if code == exits.BROKEN_PIPE:
-            try:
-                exits.quiet_broken_pipe()
-            except typer.Exit:
-                pass
+            exits.silence_stdout()
         if not standalone_mode:
             return code
         sys.exit(code)
 
 
 class Command(TyperCommand):
-    """A command that refuses a single-value option given twice (``--location lower --location neck``),
-    and whose usage line names its arguments plainly (``explain [OPTIONS] ID``)."""
+    """A command whose errors end in their message and exit code (exits.reporting_errors), that
+    refuses a single-value option given twice (``--location lower --location neck``), and whose
+    usage line names its arguments plainly (``explain [OPTIONS] ID``)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        with exits.reporting_errors():
+            return super().invoke(ctx)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [piece.replace("{", "").replace("}", "") for piece in super().collect_usage_pieces(ctx)]
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not ctx.resilient_parsing and args:
+        if not ctx.resilient_parsing:
             _, _, order = self.make_parser(ctx).parse_args(args=list(args))
             for param, times in Counter(order).items():
-                single = (getattr(param, "param_type_name", "") == "option" and not param.multiple
-                          and not getattr(param, "is_flag", False) and not getattr(param, "count", False))
+                single = isinstance(param, TyperOption) and not (param.multiple or param.is_flag or param.count)
                 if single and times > 1:
                     ctx.fail(f"{param.opts[0]} was given {times} times; give it once.")
         return super().parse_args(ctx, args)
 
 
-def _plain_text() -> Any:
+class PlainText(StringParamType):
     """Text shown in help as its metavar alone, with no ``<str>`` beside it."""
-    from typer._click.types import StringParamType
 
-    class PlainText(StringParamType):
-        def get_metavar(self, param: Any, ctx: Any = None) -> str:
-            return ""
+    def get_metavar(self, param: Any, ctx: Any = None) -> str:
+        return ""
 
-    return PlainText()
-
-
-PLAIN = _plain_text()
 
 app = typer.Typer(
     name="backmassage",
@@ -121,7 +109,9 @@ app = typer.Typer(
            "  backmassage recommend                      # answer a few questions\n\n"
            "  backmassage recommend --location lower --cause lifting --save advice.html\n\n"
            "  backmassage explain sciatica\n\n"
-           f"{exits.EXIT_CODES_HELP}\n\n{MORE_HELP}",
+           f"{exits.EXIT_CODES_HELP}\n\n"
+           "More: 'backmassage COMMAND --help' for each command, 'backmassage list KIND' and "
+           "'backmassage explain ID' for what the knowledge holds and its sources.",
     no_args_is_help=True,
     add_completion=False,  # typer's --show-completion ignores the shell named: see 'completion'
     rich_markup_mode="rich",
@@ -134,7 +124,7 @@ kb_app = typer.Typer(help="Check and describe knowledge folders.", no_args_is_he
 app.add_typer(kb_app, name="kb")
 
 
-# --- shared options -----------------------------------------------------------------------
+# --- shared options and output -------------------------------------------------------------
 
 def _complete(answer: str) -> Callable[[str], list[str]]:
     def complete(incomplete: str) -> list[str]:
@@ -149,17 +139,19 @@ def _values(answer: str) -> str:
     return ", ".join(CHOICES[answer])
 
 
+def _answer_option(answer: str, metavar: str, text: str) -> Any:
+    return typer.Option(metavar=metavar, help=text, autocompletion=_complete(answer), show_default=False)
+
+
+def _argument(metavar: str, text: str) -> Any:
+    return typer.Argument(metavar=metavar, show_default=False, click_type=PlainText(), help=text)
+
+
 KbOption = Annotated[Optional[Path], typer.Option(
     "--kb", envvar="BACKMASSAGE_KB", metavar="DIR", show_default=False,
     help="Use the knowledge in DIR instead of the bundled one (also BACKMASSAGE_KB).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR also works).")]
-
-
-def knowledge_from(kb: Optional[Path]) -> Any:
-    from backmassage.api import load_knowledge
-
-    return load_knowledge(kb)
 
 
 def print_json(data: Any) -> None:
@@ -168,30 +160,25 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def stdout_console(no_color: bool) -> Any:
-    from backmassage.render import make_console
+def _echo(text: str) -> None:
+    sys.stdout.write(clean(text) + "\n")
 
-    return make_console(no_color=no_color)
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' * (number != 1)}"
 
 
 def is_terminal(stream: Any) -> bool:
     try:
-        return stream is not None and not stream.closed and stream.isatty()
-    except (ValueError, OSError, AttributeError):
+        return stream.isatty()
+    except (ValueError, OSError, AttributeError):  # closed, or None
         return False
-
-
-def can_ask() -> bool:
-    """Questions need a person: a terminal to type on, and one to read them (they go to stderr)."""
-    return is_terminal(sys.stdin) and is_terminal(sys.stderr)
 
 
 def version_callback(value: bool) -> None:
     if value:
-        from backmassage.errors import BackmassageError
-
         try:
-            kb_version = knowledge_from(None).version
+            kb_version = api.load_knowledge().version
         except BackmassageError:
             kb_version = "unavailable"
         sys.stdout.write(f"backmassage {__version__} (knowledge {kb_version})\n")
@@ -217,7 +204,7 @@ def root(
 
 # --- recommend ----------------------------------------------------------------------------
 
-RECOMMEND_EPILOG = (
+@app.command(cls=Command, epilog=(
     "Examples:\n\n"
     "  backmassage recommend                      # answer a few questions\n\n"
     "  backmassage recommend --location lower --cause lifting --duration 3d\n\n"
@@ -227,16 +214,7 @@ RECOMMEND_EPILOG = (
     "Values may be written as people say them: 'Lower back', 'blood thinners', '3 weeks', '42 years'. "
     "In a terminal it asks every warning-sign question that applies, and each other question the options "
     "leave open whose answer could change the advice; --screened says the warning signs were all asked "
-    "and answered no, --no-input asks nothing."
-)
-
-
-def _answer_option(answer: str, metavar: str, text: str, many: bool = False) -> Any:
-    return typer.Option(metavar=metavar, help=text, autocompletion=_complete(answer), show_default=False)
-
-
-@app.command(cls=Command, epilog=RECOMMEND_EPILOG)
-@reporting_errors
+    "and answered no, --no-input asks nothing."))
 def recommend(
     location: Annotated[Optional[str], _answer_option(
         "location", "WHERE", f"Where it hurts: {_values('location')}.")] = None,
@@ -274,50 +252,43 @@ def recommend(
 
     In a terminal it asks what the options did not say. Answers you leave out count as unknown, and the answer says which warning signs nobody asked about.
     """
-    from backmassage import api
-
     if save is not None:
         from backmassage.page import format_of
 
         try:
-            format_of(save)
+            format_of(save)  # a wrong FILE is said before any question
         except ValueError as error:
             fail(str(error))
-    knowledge = knowledge_from(kb)
-    given = dict(location=location, cause=cause, symptoms=symptom, history=history, duration=duration,
-                 age=age, pressure=pressure, screened=screened or None, unsure=unsure)
-    answers = api.parse_answers(knowledge, require_location=False, **given)
+    knowledge = api.load_knowledge(kb)
+    answers = api.parse_answers(knowledge, require_location=False, location=location, cause=cause, symptoms=symptom,
+                                history=history, duration=duration, age=age, pressure=pressure,
+                                screened=screened or None, unsure=unsure)
     guided = False
-    if not no_input and can_ask():
-        from backmassage.guided import needs_questions
+    if not no_input and is_terminal(sys.stdin) and is_terminal(sys.stderr):  # a person, to read the questions
+        from backmassage.guided import interview, needs_questions
 
-        if needs_questions(answers, knowledge):
-            from backmassage.guided import interview
-
+        guided = needs_questions(answers, knowledge)
+        if guided:
             answers = interview(answers, knowledge, no_color=no_color)
-            guided = True
     if answers.location is None:
         fail(f"where it hurts is required: pass --location ({_values('location')}), "
              "or run in a terminal without --no-input to be asked.")
     rec = api.recommend_answers(answers, knowledge)
-    rerun = rerun_command(answers) if guided else None
     if save is not None:
         _save(save, rec, knowledge, rerun_command(answers))
     if as_json:
         print_json(rec.to_dict())
         return
-    from backmassage.render import render_recommendation
+    from backmassage.render import make_console, render_recommendation
 
-    console = stdout_console(no_color)
-    labels = knowledge.vocabulary.label
-    if details and is_terminal(sys.stdout) and os.environ.get("TERM") != "dumb":
-        # As git does: less quits when the text fits one screen, and shows colours (-R).
+    console = make_console(no_color=no_color)
+    paged = details and is_terminal(sys.stdout) and os.environ.get("TERM") != "dumb"
+    if paged:  # as git does: less quits when the text fits one screen, and shows colours (-R)
         os.environ.setdefault("LESS", "FRX")
-        styles = "R" in os.environ["LESS"] or "r" in os.environ["LESS"] or "PAGER" in os.environ
-        with console.pager(styles=styles):
-            render_recommendation(rec, console, labels=labels, details=True, rerun=rerun)
-        return
-    render_recommendation(rec, console, labels=labels, details=details, rerun=rerun)
+    styles = "R" in os.environ.get("LESS", "").upper() or "PAGER" in os.environ
+    with console.pager(styles=styles) if paged else contextlib.nullcontext():
+        render_recommendation(rec, console, labels=knowledge.vocabulary.label, details=details,
+                              rerun=rerun_command(answers) if guided else None)
 
 
 def rerun_command(answers: Any) -> str:
@@ -337,59 +308,48 @@ def _save(path: Path, rec: Any, knowledge: Any, command: str) -> None:
         fail(str(error))
     except OSError as error:
         fail(f"--save: cannot write {str(path)!r}: {error.strerror or error}")
-    exits.say(f"Saved the answer to {written}: open it in a browser to print it." if written.suffix.startswith(".htm")
-              else f"Saved the answer to {written}.")
+    hint = ": open it in a browser to print it" if written.suffix.startswith(".htm") else ""
+    exits.say(f"Saved the answer to {written}{hint}.")
 
 
 # --- browsing the knowledge -----------------------------------------------------------------
-
-KINDS_TEXT = "conditions, techniques, red-flags, contraindications or sources"
-
-
-def _list(kind: str, as_json: bool, no_color: bool, kb: Optional[Path]) -> None:
-    from backmassage.browse import list_items, parse_kind
-
-    kind = parse_kind(kind)
-    items = list_items(knowledge_from(kb), kind)
-    if as_json:
-        print_json(items)
-        return
-    from backmassage.render import render_list
-
-    render_list(kind, items, stdout_console(no_color))
-
 
 @app.command("list", cls=Command, epilog=(
     "Examples:\n\n  backmassage list conditions\n\n  backmassage list red-flags\n\n"
     "  backmassage list sources --json | jq -r '.[].url'\n\n"
     "Each item's details: backmassage explain ID."))
-@reporting_errors
 def list_command(
-    kind: Annotated[str, typer.Argument(metavar="KIND", show_default=False, click_type=PLAIN,
-                                        help=f"What to list: {KINDS_TEXT}.")],
+    kind: Annotated[str, _argument(
+        "KIND", "What to list: conditions, techniques, red-flags, contraindications or sources.")],
     as_json: JsonOption = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
 ) -> None:
     """List what the knowledge holds: conditions, techniques, red flags, contraindications or sources."""
-    _list(kind, as_json, no_color, kb)
+    from backmassage.browse import list_items, parse_kind
+
+    kind = parse_kind(kind)
+    items = list_items(api.load_knowledge(kb), kind)
+    if as_json:
+        print_json(items)
+        return
+    from backmassage.render import make_console, render_list
+
+    render_list(kind, items, make_console(no_color=no_color))
 
 
-@app.command(cls=Command, epilog="Examples:\n\n  backmassage conditions\n\n"
-                                 "  backmassage conditions --json | jq '.[].id'\n\n"
-                                 "The same as: backmassage list conditions.")
-@reporting_errors
-def conditions(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
-    """List the back-pain patterns the knowledge knows."""
-    _list("conditions", as_json, no_color, kb)
+def _list_alias(kind: str, what: str, jq: str) -> None:
+    """``backmassage KIND``, the same as ``backmassage list KIND``."""
+    def alias(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
+        list_command(kind, as_json, no_color, kb)
+
+    app.command(kind, cls=Command, help=f"List {what} the knowledge knows.", epilog=(
+        f"Examples:\n\n  backmassage {kind}\n\n  backmassage {kind} --json{jq}\n\n"
+        f"The same as: backmassage list {kind}."))(alias)
 
 
-@app.command(cls=Command, epilog="Examples:\n\n  backmassage techniques\n\n  backmassage techniques --json\n\n"
-                                 "The same as: backmassage list techniques.")
-@reporting_errors
-def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb: KbOption = None) -> None:
-    """List the kinds of massage the knowledge knows."""
-    _list("techniques", as_json, no_color, kb)
+_list_alias("conditions", "the back-pain patterns", " | jq '.[].id'")
+_list_alias("techniques", "the kinds of massage", "")
 
 
 @app.command(cls=Command, epilog=(
@@ -397,12 +357,9 @@ def techniques(as_json: JsonOption = False, no_color: NoColorOption = False, kb:
     "  backmassage explain cauda-equina\n\n  backmassage explain nice-ng59\n\n"
     "Where a condition and a contraindication share an id (fibromyalgia), both are shown; "
     "with --json the first is the object and the others are under \"also\"."))
-@reporting_errors
 def explain(
-    item_id: Annotated[str, typer.Argument(
-        metavar="ID", show_default=False, click_type=PLAIN,
-        help="The id of a condition, technique, red flag, contraindication or source "
-             "(see backmassage list KIND).")],
+    item_id: Annotated[str, _argument("ID", "The id of a condition, technique, red flag, contraindication or source "
+                                            "(see backmassage list KIND).")],
     as_json: JsonOption = False,
     no_color: NoColorOption = False,
     kb: KbOption = None,
@@ -410,84 +367,68 @@ def explain(
     """Describe one condition, technique, red flag, contraindication or source, with its sources."""
     from backmassage.browse import describe_item, describe_items
 
-    knowledge = knowledge_from(kb)
+    knowledge = api.load_knowledge(kb)
     if as_json:
         print_json(describe_item(knowledge, item_id))
         return
-    from backmassage.render import render_items
+    from backmassage.render import make_console, render_items
 
-    render_items(describe_items(knowledge, item_id), stdout_console(no_color))
+    render_items(describe_items(knowledge, item_id), make_console(no_color=no_color))
 
 
 # --- knowledge tools ---------------------------------------------------------------------------
 
-KB_VALIDATE_EPILOG = ("Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
-                      "Exit 0 when valid, 2 when not. A custom folder may add safety rules but never weaken "
-                      "the bundled ones (backmassage explain cauda-equina shows one).")
-
-
 def _folder(folder: Optional[str], kb: Optional[Path]) -> Path:
-    from backmassage.api import bundled_folder
-
-    return Path(folder or kb or bundled_folder())
+    return Path(folder or kb or api.bundled_folder())
 
 
-@kb_app.command("validate", cls=Command, epilog=KB_VALIDATE_EPILOG)
-@reporting_errors
+@kb_app.command("validate", cls=Command, epilog=(
+    "Examples:\n\n  backmassage kb validate\n\n  backmassage kb validate ./my-knowledge\n\n"
+    "Exit 0 when valid, 2 when not. A custom folder may add safety rules but never weaken "
+    "the bundled ones (backmassage explain cauda-equina shows one)."))
 def kb_validate(
-    folder: Annotated[Optional[str], typer.Argument(
-        metavar="[DIR]", show_default=False, click_type=PLAIN,
-        help="The folder to check (default: --kb, or the bundled knowledge).")] = None,
+    folder: Annotated[Optional[str], _argument(
+        "[DIR]", "The folder to check (default: --kb, or the bundled knowledge).")] = None,
     kb: KbOption = None,
 ) -> None:
     """Check a knowledge folder and list every problem with its file and line."""
-    from backmassage.api import KNOWLEDGE_FILES, validate_knowledge
-
     target = _folder(folder, kb)
-    data, problems, *more = validate_knowledge(target)
+    _, problems, warnings = api.validate_knowledge(target)
     if problems:
         exits.say("\n".join(problems))
-        fail(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {target}")
-    for warning in (more[0] if more else []):
+        fail(f"{_count(len(problems), 'problem')} in {target}")
+    for warning in warnings:
         exits.say(f"warning: {warning}")
-    known = set(KNOWLEDGE_FILES)
     try:
-        strays = sorted(p.name for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in known)
+        strays = sorted(p.name for p in target.iterdir()
+                        if p.suffix in (".yaml", ".yml") and p.name not in api.KNOWLEDGE_FILES)
     except OSError:
         strays = []
     for name in strays:
-        exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(KNOWLEDGE_FILES)}")
-    knowledge = knowledge_from(target)
-    counts = [(len(knowledge.conditions), "condition"), (len(knowledge.techniques), "technique"),
-              (len(knowledge.red_flags), "red flag"), (len(knowledge.contraindications), "contraindication"),
-              (len(knowledge.sources), "source")]
-    summary = ", ".join(f"{n} {what}{'s' * (n != 1)}" for n, what in counts)
-    sys.stdout.write(exits.clean(f"{target}: knowledge {knowledge.version}, {summary}") + "\n"
-                     + exits.clean(f"{target}: valid") + "\n")
+        exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(api.KNOWLEDGE_FILES)}")
+    knowledge = api.load_knowledge(target)
+    kinds = {"condition": knowledge.conditions, "technique": knowledge.techniques, "red flag": knowledge.red_flags,
+             "contraindication": knowledge.contraindications, "source": knowledge.sources}
+    _echo(f"{target}: knowledge {knowledge.version}, " + ", ".join(_count(len(v), k) for k, v in kinds.items()))
+    _echo(f"{target}: valid")
 
 
 @kb_app.command("test", cls=Command, epilog=(
     "Examples:\n\n  backmassage kb test\n\n  backmassage kb test ./my-knowledge\n\n"
     "Runs the clinical cases of cases.yaml in the folder against that folder. "
     "Exit 0 when every case passes, 2 when the folder or its cases are invalid, 3 when a case fails."))
-@reporting_errors
 def kb_test(
-    folder: Annotated[Optional[str], typer.Argument(
-        metavar="[DIR]", show_default=False, click_type=PLAIN,
-        help="The folder whose cases to run (default: --kb, or the bundled knowledge).")] = None,
+    folder: Annotated[Optional[str], _argument(
+        "[DIR]", "The folder whose cases to run (default: --kb, or the bundled knowledge).")] = None,
     kb: KbOption = None,
 ) -> None:
     """Run a knowledge folder's own clinical cases and name each one that fails."""
-    from backmassage import api
-
     target = _folder(folder, kb)
-    knowledge = knowledge_from(target)
-    results = list(api.run_cases(knowledge))
-    failed = [r for r in results if r.problems]
+    results = api.run_cases(api.load_knowledge(target))
+    failed = [result for result in results if result.problems]
     for result in failed:
         exits.say(f"FAIL {result.id}: " + "; ".join(result.problems))
-    sys.stdout.write(exits.clean(f"{target}: {len(results) - len(failed)} of {len(results)} "
-                                 f"case{'s' * (len(results) != 1)} pass") + "\n")
+    _echo(f"{target}: {len(results) - len(failed)} of {_count(len(results), 'case')} pass")
     if failed:
         raise typer.Exit(exits.ROWS_INVALID)
 
@@ -497,18 +438,12 @@ def kb_test(
     "Then start each knowledge file with the line\n\n"
     "  # yaml-language-server: $schema=./knowledge.schema.json\n\n"
     "The schema is the same for every folder, so this command takes no --kb."))
-@reporting_errors
 def kb_schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the knowledge files, for editors that check YAML as you type."""
-    from backmassage.api import knowledge_schema as json_schema
-
-    print_json(json_schema())
+    print_json(api.knowledge_schema())
 
 
 # --- shell completion --------------------------------------------------------------------------
-
-SHELLS = ("bash", "zsh", "fish", "powershell")
-
 
 @app.command(cls=Command, epilog=(
     "Examples:\n\n"
@@ -517,55 +452,42 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
     "  backmassage completion fish > ~/.config/fish/completions/backmassage.fish\n\n"
     "  backmassage completion zsh --install        # or: backmassage --install-completion\n\n"
     "Then open a new terminal: Tab completes commands, options and answer values."))
-@reporting_errors
 def completion(
-    shell: Annotated[str, typer.Argument(metavar="SHELL", show_default=False, click_type=PLAIN,
-                                         help="bash, zsh, fish or powershell.")],
+    shell: Annotated[str, _argument("SHELL", "bash, zsh, fish or powershell.")],
     install: Annotated[bool, typer.Option(
         "--install", help="Install the script where the shell finds it, instead of printing it.")] = False,
 ) -> None:
     """Print the shell completion script for bash, zsh, fish or powershell (or install it)."""
-    from typer._completion_shared import get_completion_script
-
     name = _shell(shell)
     if install:
         install_completion(name)
     sys.stdout.write(get_completion_script(prog_name="backmassage", complete_var=COMPLETE_VAR, shell=name) + "\n")
 
 
-COMPLETE_VAR = "_BACKMASSAGE_COMPLETE"
-
-
 def _shell(shell: str) -> str:
     name = shell.strip().lower()
-    if name == "pwsh":
-        name = "powershell"
+    name = "powershell" if name == "pwsh" else name
     if name not in SHELLS:
-        from backmassage.errors import suggest
-
         hint = suggest(name, SHELLS)
         fail(f"{shell!r} is not a shell this supports: {', '.join(SHELLS)}."
              + (f" Did you mean '{hint}'?" if hint else ""))
     return name
 
 
-def install_completion(shell: Optional[str]) -> None:
+def install_completion(shell: Optional[str]) -> NoReturn:
     """Install the completion script where the shell finds it (typer's installer), and say where."""
-    from typer._completion_shared import _get_shell_name, install
-
     name = _shell(shell or _get_shell_name() or "")
     try:
-        installed_as, path = install(shell=name, prog_name="backmassage", complete_var=COMPLETE_VAR)
+        installed_as, path = install_script(shell=name, prog_name="backmassage", complete_var=COMPLETE_VAR)
     except OSError as error:
         fail(f"cannot install the {name} completion: {error.strerror or error}")
-    sys.stdout.write(exits.clean(f"{installed_as} completion installed in {path}. Open a new terminal to use it.")
-                     + "\n")
+    _echo(f"{installed_as} completion installed in {path}. Open a new terminal to use it.")
     raise typer.Exit()
 
 
 # --- batch -------------------------------------------------------------------------------------
 
-BATCH_EPILOG = (
+@app.command(cls=Command, epilog=(
     "Examples:\n\n"
     "  backmassage batch intake.csv -o triage.html        # a printable list: who must see a doctor first\n\n"
     "  backmassage batch intake.csv -o triage.csv --map \"Pain Location=location\"\n\n"
@@ -582,16 +504,9 @@ BATCH_EPILOG = (
     "value 131,072; a longer one is that row's error.\n\n"
     "Exit codes: 0 every row triaged, 2 input, output, options or knowledge unusable, 3 some rows invalid "
     "(each has its error record), 130 interrupted (OUTPUT is then left as it was), 141 the reader of "
-    "stdout went away."
-)
-
-
-@app.command(cls=Command, epilog=BATCH_EPILOG)
-@reporting_errors
+    "stdout went away."))
 def batch(
-    source: Annotated[str, typer.Argument(
-        metavar="INPUT", show_default=False, click_type=PLAIN,
-        help="A .csv or .jsonl file of intake answers, or - for stdin.")],
+    source: Annotated[str, _argument("INPUT", "A .csv or .jsonl file of intake answers, or - for stdin.")],
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="OUTPUT", show_default=False,
         help="Write to this file instead of stdout, atomically; .jsonl, .csv or .html.")] = None,
@@ -618,14 +533,13 @@ def batch(
     from backmassage import batch as batching
     from backmassage.output import signals_as_interrupt
 
-    knowledge = knowledge_from(kb)
+    knowledge = api.load_knowledge(kb)
+    progress = (not quiet and is_terminal(sys.stderr) and os.environ.get("TERM") != "dumb"
+                # records on the same terminal show the progress themselves
+                and not (output in (None, "-") and is_terminal(sys.stdout)))
     with signals_as_interrupt():
         summary = batching.run_batch(source, output, knowledge, fmt=input_format, out_format=output_format,
-                                     encoding=encoding, mapping=column_map or (),
-                                     progress=not quiet and is_terminal(sys.stderr)
-                                     and os.environ.get("TERM") != "dumb"
-                                     # records on the same terminal show the progress themselves
-                                     and not (output in (None, "-") and is_terminal(sys.stdout)))
+                                     encoding=encoding, mapping=column_map or (), progress=progress)
     if not quiet:
         exits.say("\n".join(summary.lines()))
     if summary.errors:
@@ -634,8 +548,6 @@ def batch(
 
 def main() -> None:
     """The console script: typer under Group.main, plus a last guard so no traceback reaches a person."""
-    import gc
-
     try:
         app(prog_name="backmassage")
     except KeyboardInterrupt:

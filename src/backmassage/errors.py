@@ -20,33 +20,29 @@ class InvalidAnswer(BackmassageError, ValueError):
                  also: Mapping[str, str] | None = None):
         self.answer = answer
         self.value = value
-        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
-        self.suggestion = _suggest_value(str(value), valid, also) if not isinstance(valid, str) else None
         self.is_choice = not isinstance(valid, str)
+        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
+        self.suggestion = _suggest_value(str(value), valid, also) if self.is_choice else None
         self.errors: tuple[InvalidAnswer, ...] = (self,)  # every problem of the same answers
-        if message is None:
-            message = f"{value!s:.60} is not a valid {answer}. Valid values: {self.valid}."
-            if self.suggestion:
-                message += f" Did you mean '{self.suggestion}'?"
-        super().__init__(message)
+        super().__init__(message if message is not None
+                         else f"{value!s:.60} is not a valid {answer}. {self._valid_values()}")
+
+    def _valid_values(self) -> str:
+        hint = f" Did you mean '{self.suggestion}'?" if self.suggestion else ""
+        return f"Valid values: {self.valid}.{hint}"
 
     def describe(self, label: str) -> str:
         """The message for a person, naming the answer as they gave it: a flag, a column."""
         message = str(self)
         if self.is_choice and str(self.value).strip():
-            shown = self.value if isinstance(self.value, str) else _as_json(self.value)
-            message = f"{shown[:60]!r} is not a valid value. Valid values: {self.valid}."
-            if self.suggestion:
-                message += f" Did you mean '{self.suggestion}'?"
+            import json
+
+            value = self.value
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            message = f"{shown[:60]!r} is not a valid value. {self._valid_values()}"
         elif message.startswith(self.answer + " "):
             return message
         return f"{label}: {message}"
-
-
-def _as_json(value: object) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 class KnowledgeError(BackmassageError):
@@ -54,8 +50,7 @@ class KnowledgeError(BackmassageError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        head = "the knowledge is not valid" if len(problems) != 1 else problems[0]
-        super().__init__(head if len(problems) == 1 else f"{head}:\n" + "\n".join(problems))
+        super().__init__(problems[0] if len(problems) == 1 else "the knowledge is not valid:\n" + "\n".join(problems))
 
 
 def suggest(value: str, valid: Iterable[str], cutoff: float = 0.6) -> str | None:
