@@ -45,7 +45,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     ranked = rank(knowledge, p)
     best = ranked[0] if ranked else None
     if best:
-        p = p._replace(condition_id=best.condition.id, condition_name=best.condition.name)
+        p = Person(answers, p.bits, best.condition.id, best.condition.name)
     fired = fired_rules(knowledge, p)
     red_flags = tuple(rule for rule in fired if rule.is_red_flag)
     contraindications = fired[len(red_flags):]
@@ -191,17 +191,13 @@ def _holding(claims: Iterable[Claim], p: Person) -> tuple[Claim, ...]:
     return tuple(claim for claim in claims if claim.when is None or claim.when.holds(p))
 
 
-def applicable_warning_signs(knowledge: Knowledge, p: Person) -> tuple[str, ...]:
-    """The warning signs whose question applies to these answers (the knowledge's ``asked_when``)."""
-    return tuple(value for value, sign in knowledge.vocabulary.warning_signs.items()
-                 if sign.asked_when is None or sign.asked_when.holds(p))
-
-
 def warning_signs_not_answered(answers: Answers, knowledge: Knowledge, p: Person | None = None) -> tuple[str, ...]:
-    """The applicable warning signs neither given as a symptom nor as unsure."""
+    """The warning signs whose question applies to these answers (the knowledge's ``asked_when``)
+    and that they give neither as a symptom nor as unsure."""
     given = set(answers.symptoms or ()) | set(answers.unsure)
     p = p or person(answers, knowledge.implied)
-    return tuple(value for value in applicable_warning_signs(knowledge, p) if value not in given)
+    return tuple(value for value, sign in knowledge.vocabulary.warning_signs.items()
+                 if value not in given and (sign.asked_when is None or sign.asked_when.holds(p)))
 
 
 def gather_sources(knowledge: Knowledge, rules: Sequence[Rule], techniques: Sequence[TechniqueAdvice],
