@@ -49,10 +49,8 @@ class Unusable(Exception):
 
 def compose(text: str) -> tuple[yaml.Node, dict[int, tuple[int, str]]]:
     """YAML text to a node tree, and the nodes whose tag is refused: ``id(node) -> (line, message)``.
-
-    Every error of the YAML library becomes ``Unusable``, and so do anchors and aliases (billion
-    laughs), a second document, nesting deeper than MAX_DEPTH and more than MAX_NODES values.
-    """
+    Every error of the YAML library is ``Unusable``, and so are anchors and aliases (billion laughs),
+    a second document, nesting deeper than MAX_DEPTH and more than MAX_NODES values."""
     refused: dict[int, tuple[int, str]] = {}
     try:
         root = _compose_events(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), refused)
@@ -212,11 +210,8 @@ class Schema:
 
 
 def _plain_text(node: yaml.Node, path: list[str], ck: Checker, what: str) -> Any:
-    """The text of a scalar that YAML also reads as text.
-
-    An unquoted ``no``, ``yes``, ``on``, ``1.10`` or ``2024-01-02`` is not text to YAML (nor to
-    editors and other tools reading the file), so it is refused with the fix, never guessed.
-    """
+    """The text of a scalar that YAML also reads as text. An unquoted ``no``, ``1.10`` or ``2024-01-02``
+    is not text to YAML (nor to editors and other tools), so it is refused with the fix, never guessed."""
     if not isinstance(node, yaml.ScalarNode) or node.tag == NULL:
         return ck.problem(node, path, f"expected {what}, found {_kind(node)}")
     if node.tag != STR:
@@ -441,11 +436,8 @@ def _mapping_items(node: yaml.MappingNode, path: list[str], ck: Checker) -> list
 
 
 class Record(Schema):
-    """A mapping of known keys; a key written ``name?`` is optional.
-
-    A record with ``sources`` lends them to the claims inside it that name none (docs/knowledge.md,
-    Claims); the claims of an item that is not valid are not weighed (its problems are reported).
-    """
+    """A mapping of known keys; a key written ``name?`` is optional. A record with ``sources`` lends
+    them to the claims inside it that name none (docs/knowledge.md, Claims)."""
 
     def __init__(self, fields: dict[str, Schema], kind: str | None = None, one_of: tuple[str, ...] = (),
                  together: dict[str, str] | None = None, description: str = ""):
@@ -524,10 +516,7 @@ def _one_or_many(item: Schema) -> ListOf:
 
 
 class Expr(Record):
-    """An expression (docs/knowledge.md, Expressions): a mapping of keys that must all hold.
-
-    It is defined once in the JSON Schema (``$defs``) and referred to wherever it is used.
-    """
+    """An expression (docs/knowledge.md, Expressions), defined once in the JSON Schema's ``$defs``."""
 
     def __init__(self, name: str, description: str, with_condition: bool = False, inner: Expr | None = None,
                  weighted: bool = False):  # inner: what all, any and not hold (this expression by default)
@@ -706,10 +695,9 @@ _RULE_FILES = {"red flag": "red_flags.yaml", "contraindication": "contraindicati
 def check_files(contents: dict[str, str], floor: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Check every file against the schema, then ids, references, claims and the safety floor.
 
-    ``contents`` maps each file name to its text (``cases.yaml`` may be missing). ``floor`` is
-    the checked data of the bundled knowledge for a custom folder, or None for the bundled one.
-    Returns the checked data and every problem, each ``file:line: path: message``.
-    """
+    ``contents`` maps each file name to its text (``cases.yaml`` may be missing); ``floor`` is the
+    checked bundled knowledge for a custom folder, None for the bundled one. Returns the checked
+    data and every problem, each ``file:line: path: message``."""
     data: dict[str, Any] = {}
     problems: list[Problem] = []
     checkers: list[Checker] = []
@@ -762,10 +750,8 @@ def check_files(contents: dict[str, str], floor: dict[str, Any] | None = None) -
 def _collect_ids(name: str, node: yaml.Node, defined: dict[str, dict[str, tuple[str, int]]],
                  problems: list[Problem], refused: dict[int, tuple[int, str]]) -> bool:
     """Record the ids a file defines (even when other parts of it are wrong), refusing duplicates.
-
-    False when the file has no list of items to take ids from: then references to its kind go
-    unchecked, rather than each reported as unknown.
-    """
+    False when it has no list of items to take ids from: then references to its kind go unchecked,
+    rather than each reported as unknown."""
     kind, key = DEFINES[name], name.removesuffix(".yaml")
     items = next((value for k, value in node.value if k.value == key), None) if isinstance(node, yaml.MappingNode) \
         else None
@@ -962,11 +948,9 @@ def _can_hold(expression: Any) -> bool:
 # --- JSON Schema ---------------------------------------------------------------------------
 
 def json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) that every knowledge file validates against.
-
-    The top-level keys of all the files share one ``properties``, so an editor checks and
-    completes each key in place; ``oneOf`` only says which keys make up which file.
-    """
+    """A JSON Schema (draft 2020-12) that every knowledge file validates against. The top-level keys
+    of all the files share one ``properties``, so an editor checks and completes each key in place;
+    ``oneOf`` only says which keys make up which file."""
     properties: dict[str, Any] = {}
     files = []
     for name, record in FILES.items():
