@@ -184,10 +184,6 @@ def _did_you_mean(value: str, known: Any) -> str:
     return f" (did you mean {hint!r}?)" if hint else ""
 
 
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == NULL
-
-
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.CollectionNode):
         return "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
@@ -232,7 +228,7 @@ class Text(Schema):
     url: bool = False
 
     def convert(self, node, path, ck):
-        if self.nullable and _is_null(node):
+        if self.nullable and node.tag == NULL:  # only a scalar is null: a tagged list or mapping is refused
             return None
         value = _plain_text(node, path, ck, "text")
         if value is INVALID:
@@ -264,7 +260,7 @@ class Number(Schema):
     description: str = ""
 
     def convert(self, node, path, ck):
-        if self.nullable and _is_null(node):
+        if self.nullable and node.tag == NULL:
             return None
         want = "a whole number" if self.integer else "a number"
         if not isinstance(node, yaml.ScalarNode) or node.tag not in ((INT,) if self.integer else (INT, FLOAT)):
