@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from backmassage.answers import Answers
-from backmassage.expressions import Person, bits_in, describe_days, person
+from backmassage.expressions import Person, and_list, bits_in, describe_days, person, unique
 from backmassage.knowledge import Choice, Claim, Condition, Dose, Knowledge, Rule
 from backmassage.model import Avoid, ConditionMatch, Recommendation, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import NO_TECHNIQUES_AT, severity
@@ -56,11 +56,11 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     techniques, whys, dose = ((), (), -1) if no_massage else pick_techniques(condition, knowledge, p, avoided)
     avoid = tuple(avoided[tid] for tid in knowledge.techniques if tid in avoided)
     condition_cautions = _holding(condition.cautions, p) if condition else ()
-    cautions = _unique([rule.caution for rule in fired if rule.caution] + [c.text for c in condition_cautions])
+    cautions = unique([rule.caution for rule in fired if rule.caution] + [c.text for c in condition_cautions])
     self_care = _holding(condition.self_care, p) if condition and triage == "massage" else ()
     not_asked = () if answers.screened else warning_signs_not_answered(answers, knowledge, p)
     said = Said()
-    reasons = [(rule, _and(rule.when.because(p))) for rule in fired]  # the answers that made each rule hold
+    reasons = [(rule, and_list(rule.when.because(p))) for rule in fired]  # the answers that made each rule hold
     explain_triage(said, triage, reasons, answers, not_asked, knowledge)
     if not no_massage:
         explain_condition(said, triage, best, ranked[1:MAX_ALTERNATIVES + 1], p)
@@ -68,7 +68,7 @@ def recommend(answers: Answers, knowledge: Knowledge) -> Recommendation:
     explain_avoid(said, reasons, avoided)
     unanswered = answers.unanswered()
     if triage != "emergency" and unanswered:
-        said.add("missing", f"Not answered: {_and([QUESTION_WORDS[name] for name in unanswered])}. "
+        said.add("missing", f"Not answered: {and_list([QUESTION_WORDS[name] for name in unanswered])}. "
                             "An answer there could change this advice.")
     return Recommendation(
         triage=triage,
@@ -210,7 +210,7 @@ def gather_sources(knowledge: Knowledge, rules: Sequence[Rule], techniques: Sequ
         ids += dose.sources
     if techniques:
         ids += knowledge.techniques[techniques[0].id].sources
-    sources = [knowledge.sources[sid] for sid in _unique(ids)]
+    sources = [knowledge.sources[sid] for sid in unique(ids)]
     sources.sort(key=lambda source: source.strength)  # stable: same kind keeps its order
     return tuple(source.ref for source in sources)
 
@@ -237,7 +237,7 @@ def therapist_note(answers: Answers, knowledge: Knowledge, techniques: Sequence[
         by_reason: dict[str, list[str]] = {}
         for record in avoid:
             by_reason.setdefault(record.reason, []).append(record.name)
-        said.append("Please avoid: " + "; ".join(f"{_and(names)} ({reason.rstrip('.')})"
+        said.append("Please avoid: " + "; ".join(f"{and_list(names)} ({reason.rstrip('.')})"
                                                   for reason, names in by_reason.items()))
     if answers.unsure:
         said.append("Not sure about these warning signs: " + "; ".join(label("symptoms", v) for v in answers.unsure))
@@ -274,7 +274,7 @@ def explain_triage(said: Said, triage: str, reasons: Sequence[tuple[Rule, str]],
               "next step.")
     label = knowledge.vocabulary.label
     if not_asked:
-        said.add("screening", f"Not asked: {_and([label('symptoms', v) for v in not_asked])}. These are warning "
+        said.add("screening", f"Not asked: {and_list([label('symptoms', v) for v in not_asked])}. These are warning "
                               "signs, and nobody asked you about them, so they are not counted as a no. If you have "
                               "any of them, see a doctor before you book a massage.")
 
@@ -285,7 +285,7 @@ def explain_condition(said: Said, triage: str, best: Scored | None, alternatives
         said.add("condition", "No back-pain pattern in the knowledge fits your answers well enough to name one, "
                               "so the advice is general.")
         return
-    facts = _and(_unique(fact for e in best.condition.evidence for fact in e.expression.because(p)))
+    facts = and_list(unique(fact for e in best.condition.evidence for fact in e.expression.because(p)))
     if triage == "see-clinician":
         said.add("condition", f"Your answers may fit {best.condition.name} (score {best.score:.2f}), because of "
                               f"{facts}: a possibility for the clinician to check, not a diagnosis.")
@@ -326,18 +326,8 @@ def explain_avoid(said: Said, reasons: Sequence[tuple[Rule, str]], avoided: dict
         names = [record.name for record in rule.avoid_records if avoided[record.id] is record]
         if names:
             verb = "is" if len(names) == 1 else "are"
-            said.add("avoid", f"{_and(names)} {verb} left out because of {why}: {rule.reason}")
+            said.add("avoid", f"{and_list(names)} {verb} left out because of {why}: {rule.reason}")
 
 
 def _match(scored: Scored) -> ConditionMatch:
     return ConditionMatch(scored.condition.id, scored.condition.name, scored.score, scored.condition.description)
-
-
-def _and(items: Sequence[str]) -> str:
-    if not items:
-        return "your answers"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -12,7 +12,7 @@ validation, describing a rule).
 
 # No `from __future__ import annotations`: NamedTuple would compile each string annotation at
 # import, a cost every start pays (issue 10).
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Union
 
 from backmassage.answers import Answers
@@ -160,7 +160,7 @@ class All(NamedTuple):
         return True
 
     def because(self, p: Person) -> list[str]:
-        return _unique(fact for part in self.items for fact in part.because(p)) if self.holds(p) else []
+        return unique(fact for part in self.items for fact in part.because(p)) if self.holds(p) else []
 
     def because_not(self, p: Person) -> str:
         return "not all of: " + "; ".join(part.because_not(p) for part in self.items if not part.holds(p))
@@ -186,7 +186,7 @@ class Any_(NamedTuple):
         return False
 
     def because(self, p: Person) -> list[str]:
-        return _unique(fact for part in self.items for fact in part.because(p))
+        return unique(fact for part in self.items for fact in part.because(p))
 
     def because_not(self, p: Person) -> str:
         return "none of: " + "; ".join(part.because_not(p) for part in self.items)
@@ -218,7 +218,7 @@ class Not(NamedTuple):
         return [self.part.because_not(p)] if self.holds(p) else []
 
     def because_not(self, p: Person) -> str:
-        return _and(self.part.because(p))
+        return and_list(self.part.because(p))
 
     def parts(self) -> "tuple[Expression, ...]":
         return (self.part,)
@@ -377,11 +377,13 @@ def describe_days(days: int) -> str:
     return f"{days} days"
 
 
-def _and(items: list[str]) -> str:
+def and_list(items: Sequence[str]) -> str:
+    """'a, b and c'; "your answers" for none."""
     if not items:
         return "your answers"
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _unique(items: Any) -> list[str]:
+def unique(items: Iterable[str]) -> list[str]:
+    """The items in their first order, each once."""
     return list(dict.fromkeys(items))
