@@ -362,8 +362,9 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
         for item in items:
             technique = techniques[item["id"]]
             whys = tuple(claim(why, tuple(item.get("sources", parent))) for why in item["why"])
+            everyone = tuple(b.text for b in technique.benefits if b.when is None)
             made.append(Choice(technique.id, whys, tuple(
-                tuple(_advice(technique, why.text, dose) for dose in doses + (None,)) for why in whys)))
+                tuple(_advice(technique, everyone, why.text, dose) for dose in doses + (None,)) for why in whys)))
         return tuple(made)
 
     def condition(c: Mapping[str, Any]) -> Condition:
@@ -427,14 +428,12 @@ def _rules_needing(rules: tuple[Rule, ...]) -> dict[int, tuple[int, ...]]:
     return {bit: tuple(indexes) for bit, indexes in needing.items()}
 
 
-def _advice(technique: Technique, why: str, dose: Dose | None) -> TechniqueAdvice:
-    """The advice record; its benefits are those that hold for everyone (``Technique.benefits_for``
-    adds the conditional ones for a person)."""
-    return TechniqueAdvice(
-        id=technique.id, name=technique.name, why=why,
-        benefits=tuple(b.text for b in technique.benefits if b.when is None),
-        pressure=technique.pressure, session_minutes=dose.session_minutes if dose else None,
-        frequency=dose.frequency if dose else None, description=technique.description)
+def _advice(technique: Technique, benefits: tuple[str, ...], why: str, dose: Dose | None) -> TechniqueAdvice:
+    """The advice record, with the benefits that hold for everyone (the engine adds a person's
+    conditional ones)."""
+    return TechniqueAdvice(technique.id, technique.name, why, benefits, technique.pressure,
+                           dose.session_minutes if dose else None, dose.frequency if dose else None,
+                           technique.description)
 
 
 def _vocabulary(answers: Mapping[str, Any]) -> Vocabulary:
