@@ -457,7 +457,7 @@ class Interview:
             label = menu.labels[value]
             flag = "" if _normal(label).startswith(value) else f"  ({value})"
             page.line(label, (flag, "dim"), prefix=(f"  {number:>{width}}  ", "bold"))
-        page.print(self.p.console)
+        page.print()
 
     def ask_location(self) -> None:
         question, why = self.question("location")
