@@ -34,14 +34,14 @@ from rich.text import Text
 from backmassage import api
 from backmassage.api import Answers, describe_days
 from backmassage.errors import InvalidAnswer
-from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
-from backmassage.vocabulary import CHOICES, WARNING_SIGNS
+from backmassage.render import Page, make_console
+from backmassage.terminal import clean, unicode_ok
+from backmassage.vocabulary import AGE_RANGE, CHOICES, WARNING_SIGNS
 
 T = TypeVar("T")
 ReadLine = Callable[[], str]
 """Returns one line typed by the person; raises EOFError at the end of input."""
 
-EMERGENCY = "emergency"
 QUIT_WORDS = frozenset({"q", "quit", "exit", ":q", "stop"})
 HELP_WORDS = frozenset({"?", "help", "why", "why?"})
 YES = frozenset({"y", "yes", "yeah", "yep", "ja", "oui", "si"})
@@ -68,9 +68,8 @@ GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 # Tried to learn whether an age or a duration could change the advice.
 AGES_TRIED = (5, 12, 15, 17, 18, 25, 35, 45, 50, 55, 60, 65, 70, 75, 80, 90, 100)
 DURATIONS_TRIED = ("1d", "2d", "3d", "5d", "1w", "2w", "3w", "4w", "6w", "8w", "12w", "13w", "4m", "6m", "1y", "3y")
-MONTHS = {name: number for number, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), start=1)}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
 
 
 class WrongAnswer(Exception):
@@ -90,11 +89,8 @@ def read_stdin_line() -> str:
     if sys.stdin is None:
         raise EOFError
     stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:
-        line = sys.stdin.readline()
-    else:
-        raw = stream.readline()
-        line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    raw = sys.stdin.readline() if stream is None else stream.readline()
+    line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     if not line:
         raise EOFError
     return line
@@ -115,14 +111,12 @@ class Prompter:
         """The answer understood, said back the one way every answer is."""
         self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
 
-    def ask(self, prompt: str | Text, parse: Callable[[str], T], why: str, again: str | Text | None = None) -> T:
+    def ask(self, prompt: Text, parse: Callable[[str], T], why: str, again: Text | None = None) -> T:
         """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
-        first = True
         while True:
-            shown_prompt = prompt if first or again is None else again
-            first = False
-            self.console.print(shown_prompt if isinstance(shown_prompt, Text) else Text(clean(shown_prompt)), end="")
+            self.console.print(prompt, end="")
             self.console.print(Text("> ", style="bold"), end="")
+            prompt = again or prompt
             reply = self._read().strip()
             lowered = reply.lower()
             if lowered in QUIT_WORDS:
@@ -152,10 +146,6 @@ def shown(text: str, limit: int = 40) -> str:
 
 # --- reply parsers (pure: they return the answer or raise WrongAnswer) --------------------
 
-def _normal(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "-", text.strip().lower()).strip("-")
-
-
 class Menu:
     """Numbered choices of one answer, read by number, value, label, synonym or a unique part of a label."""
 
@@ -172,15 +162,14 @@ class Menu:
             if 1 <= number <= len(self.values):
                 return self.values[number - 1]
             raise WrongAnswer(f"There is no number {shown(text)}: the numbers go from 1 to {len(self.values)}.")
+        suggestion = None
         try:
-            value = api.parse_answers(self.knowledge, require_location=False, **{self.answer: text})
-            chosen = getattr(value, self.answer)
-            if isinstance(chosen, tuple):
-                chosen = chosen[0] if len(chosen) == 1 else None
+            chosen = getattr(api.parse_answers(self.knowledge, require_location=False, **{self.answer: text}),
+                             self.answer)
         except InvalidAnswer as error:
             chosen, suggestion = None, error.suggestion
-        else:
-            suggestion = None
+        if isinstance(chosen, tuple):
+            chosen = chosen[0] if len(chosen) == 1 else None
         if chosen in self.values:
             return str(chosen)
         if chosen is not None:
@@ -201,9 +190,7 @@ class Menu:
 
     def single(self, reply: str) -> str | None:
         """One choice, or None for Enter (not answered)."""
-        if not reply.strip():
-            return None
-        return self.one(reply)
+        return self.one(reply) if reply.strip() else None
 
     def many(self, reply: str) -> tuple[str, ...]:
         """Several choices: numbers or names separated by commas or spaces; Enter, n or none for none."""
@@ -252,20 +239,18 @@ def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int
         raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks, {text} months or {text} years.")
     since = re.fullmatch(r"(?:since|from)\s+(?:early\s+|late\s+|mid\s+|the\s+start\s+of\s+|the\s+end\s+of\s+)?"
                          r"([a-z]+)\.?", text.lower())
-    if since and since.group(1)[:3] in {m[:3] for m in MONTHS}:
-        month = next(n for m, n in MONTHS.items() if m.startswith(since.group(1)[:3]))
-        today = today or _dt.date.today()
-        ago = (today.month - month) % 12
-        name = next(m for m, n in MONTHS.items() if n == month).capitalize()
+    starts = [month[:3] for month in MONTHS]
+    if since and since.group(1)[:3] in starts:
+        month = starts.index(since.group(1)[:3]) + 1
+        ago = ((today or _dt.date.today()).month - month) % 12
+        name = MONTHS[month - 1].capitalize()
         if ago == 0:
             raise WrongAnswer(f"Since {name}, this month: about how many days or weeks? For example 10 days.")
         if ago == 1:
             raise WrongAnswer(f"Since {name}: about how many weeks is that? For example 5 weeks.")
         text = f"{ago} months"
-    from backmassage.api import parse_duration
-
     try:
-        days, normal = parse_duration(text)
+        days, normal = api.parse_duration(text)
     except InvalidAnswer:
         raise WrongAnswer(f"'{shown(reply)}' is not a length of time: type a number and a unit, "
                           "for example 3 days, a week, 2 months or 10 years.") from None
@@ -278,11 +263,8 @@ def parse_age_reply(reply: str) -> int | None:
     text = reply.strip()
     if not text:
         return None
-    from backmassage.api import parse_age
-    from backmassage.vocabulary import AGE_RANGE
-
     try:
-        return parse_age(text)
+        return api.parse_age(text)
     except InvalidAnswer:
         low, high = AGE_RANGE
         raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}, "
@@ -290,10 +272,6 @@ def parse_age_reply(reply: str) -> int | None:
 
 
 # --- which questions can change the advice ---------------------------------------------------
-
-def with_changes(answers: Answers, **changes: Any) -> Answers:
-    return answers._replace(**changes)
-
 
 def advice_key(answers: Answers, knowledge: Any) -> tuple[Any, ...]:
     """What a person is told to do, without the words that merely repeat their answers."""
@@ -309,12 +287,10 @@ def relevant_values(answers: Answers, knowledge: Any, answer: str, values: Itera
     base = advice_key(answers, knowledge)
     found = []
     for value in values:
-        if answer in ("symptoms", "history"):
-            current = getattr(answers, answer) or ()
-            changed = with_changes(answers, **{answer: tuple(dict.fromkeys((*current, value)))})
-        else:
-            changed = with_changes(answers, **{answer: value})
-        if advice_key(changed, knowledge) != base:
+        given: Any = value
+        if answer in ("symptoms", "history"):  # one more of a list
+            given = tuple(dict.fromkeys((*(getattr(answers, answer) or ()), value)))
+        if advice_key(answers._replace(**{answer: given}), knowledge) != base:
             found.append(value)
     return found
 
@@ -329,15 +305,13 @@ def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
     reorders what is safe, so it is asked only when it could change the massage to ask for."""
     if answer == "pressure":
         first = first_technique(answers, knowledge)
-        return any(first_technique(with_changes(answers, pressure=p), knowledge) != first
+        return any(first_technique(answers._replace(pressure=p), knowledge) != first
                    for p in CHOICES["pressure"])
     base = advice_key(answers, knowledge)
     if answer == "age":
-        tries: Iterable[Answers] = (with_changes(answers, age=age) for age in AGES_TRIED)
+        tries: Iterable[Answers] = (answers._replace(age=age) for age in AGES_TRIED)
     elif answer == "duration":
-        from backmassage.api import parse_duration
-
-        tries = (with_changes(answers, duration=text, duration_days=parse_duration(text)[0])
+        tries = (answers._replace(duration=text, duration_days=api.parse_duration(text)[0])
                  for text in DURATIONS_TRIED)
     else:
         return bool(relevant_values(answers, knowledge, answer, _values(answer)))
@@ -385,31 +359,20 @@ class Interview:
         self.stopped = False
 
     def set(self, **changes: Any) -> None:
-        self.answers = with_changes(self.answers, **changes)
-
-    def is_emergency(self) -> bool:
-        return api.recommend_answers(self.answers, self.knowledge).triage == EMERGENCY
-
-    def label(self, answer: str, value: str) -> str:
-        return self.words.label(answer, value)
-
-    def question(self, answer: str) -> tuple[str, str]:
-        return self.words.questions[answer]
+        self.answers = self.answers._replace(**changes)
 
     def run(self) -> Answers:
         self.p.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
                    "q to stop.", style="dim")
         if "location" not in self.given:
             self.ask_location()
-        steps: list[Callable[[], None]] = [self.ask_age, self.ask_screen, self.ask_cause, self.ask_duration,
-                                           self.ask_history, self.ask_symptoms, self.ask_pressure]
-        for step in steps:
-            if self.stop_if_emergency():
-                return self.answers
-            step()
+        steps: list[Callable[[], None]] = [
+            self.ask_age, self.ask_screen, lambda: self.ask_single("cause"), self.ask_duration,
+            lambda: self.ask_list("history"), lambda: self.ask_list("symptoms"),
+            lambda: self.ask_single("pressure", empty="no preference")]
         # A later answer can make a question asked for (a warning sign that applies from an age,
-        # a question skipped as not mattering): ask those too, until nothing more can matter.
-        for _ in range(3):
+        # a question skipped as not mattering): the questions go round again until nothing more can matter.
+        for _ in range(4):
             before = (self.answers, set(self.asked_signs))
             for step in steps:
                 if self.stop_if_emergency():
@@ -422,7 +385,7 @@ class Interview:
         return self.answers
 
     def stop_if_emergency(self) -> bool:
-        if self.stopped or not self.is_emergency():
+        if self.stopped or api.recommend_answers(self.answers, self.knowledge).triage != "emergency":
             return self.stopped
         self.stopped = True
         self.p.say()
@@ -449,18 +412,17 @@ class Interview:
 
     def show(self, menu: Menu) -> None:
         """The numbered choices, each wrapped under its own text (never under the number)."""
-        from backmassage.render import Page
-
         page = Page(self.p.console)
         width = len(str(len(menu.values)))
         for number, value in enumerate(menu.values, start=1):
             label = menu.labels[value]
-            flag = "" if _normal(label).startswith(value) else f"  ({value})"
+            # the value is shown too when the label does not say it: 'in many places  (widespread)'
+            flag = "" if re.sub(r"[\s_\-]+", "-", label.lower()).strip("-").startswith(value) else f"  ({value})"
             page.line(label, (flag, "dim"), prefix=(f"  {number:>{width}}  ", "bold"))
         page.print()
 
     def ask_location(self) -> None:
-        question, why = self.question("location")
+        question, why = self.words.questions["location"]
         menu = Menu("location", CHOICES["location"], self.knowledge)
         self.heading(question)
         self.show(menu)
@@ -476,26 +438,28 @@ class Interview:
         self.set(location=value)
         self.given.add("location")
 
-    def should_ask(self, name: str) -> bool:
-        return name not in self.given and name not in self.asked and can_change(self.answers, self.knowledge, name)
+    def begin(self, name: str) -> str | None:
+        """Why a question is asked, once its heading is shown; None when it is not to be asked
+        (it was given or asked already, or no answer to it could change the advice)."""
+        if name in self.given or name in self.asked or not can_change(self.answers, self.knowledge, name):
+            return None
+        self.asked.add(name)
+        question, why = self.words.questions[name]
+        self.heading(question)
+        return why
 
     def ask_age(self) -> None:
-        if not self.should_ask("age"):
-            return
-        self.asked.add("age")
-        question, why = self.question("age")
-        self.heading(question)
-        age = self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
-        self.p.echo(f"{age} years" if age is not None else "not answered")
-        self.set(age=age)
+        why = self.begin("age")
+        if why is not None:
+            age = self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
+            self.p.echo(f"{age} years" if age is not None else "not answered")
+            self.set(age=age)
 
     def ask_screen(self) -> None:
         if self.answers.screened:
             return
         to_ask = [s for s in api.warning_signs_to_ask(self.answers, self.knowledge) if s not in self.asked_signs]
-        if not to_ask:
-            return
-        if not self.asked_signs:
+        if to_ask and not self.asked_signs:
             self.p.say()
             self.p.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
         for sign in to_ask:
@@ -505,7 +469,7 @@ class Interview:
             self.asked_signs.add(sign)
             reply = self.p.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
                                parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
-            self.p.echo({"yes": "yes", "no": "no", "unsure": "not sure"}[reply])
+            self.p.echo("not sure" if reply == "unsure" else reply)
             if reply == "yes":
                 self.set(symptoms=tuple(v for v in CHOICES["symptoms"]
                                         if v in {*(self.answers.symptoms or ()), sign}))
@@ -513,31 +477,20 @@ class Interview:
                 self.set(unsure=tuple(v for v in WARNING_SIGNS if v in {*self.answers.unsure, sign}))
 
     def ask_single(self, name: str, empty: str = "not answered") -> None:
-        if not self.should_ask(name):
+        why = self.begin(name)
+        if why is None:
             return
-        self.asked.add(name)
-        question, why = self.question(name)
-        values = CHOICES[name] if name != "pressure" else CHOICES["pressure"]
-        menu = Menu(name, values, self.knowledge)
-        self.heading(question)
+        menu = Menu(name, CHOICES[name], self.knowledge)
         self.show(menu)
         enter = "Enter to skip" if empty == "not answered" else f"Enter for {empty}"
         value = self.p.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
         self.p.echo(menu.labels[value] if value else empty)
         self.set(**{name: value})
 
-    def ask_cause(self) -> None:
-        self.ask_single("cause")
-
-    def ask_pressure(self) -> None:
-        self.ask_single("pressure", empty="no preference")
-
     def ask_duration(self) -> None:
-        if not self.should_ask("duration"):
+        why = self.begin("duration")
+        if why is None:
             return
-        self.asked.add("duration")
-        question, why = self.question("duration")
-        self.heading(question)
         reply = self.p.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
                            parse_duration_reply, why)
         if reply is None:
@@ -554,7 +507,7 @@ class Interview:
         if not relevant:
             return
         self.asked.add(name)
-        question, why = self.question(name)
+        question, why = self.words.questions[name]
         groups: list[tuple[str, list[str]]] = [("", relevant)]
         if len(relevant) > MENU_MAX:
             groups = [(title, [v for v in values if v in relevant]) for title, values in GROUPS.get(name, ())]
@@ -574,12 +527,6 @@ class Interview:
             chosen += picked
         self.set(**{name: tuple(v for v in CHOICES[name] if v in chosen)})
 
-    def ask_history(self) -> None:
-        self.ask_list("history")
-
-    def ask_symptoms(self) -> None:
-        self.ask_list("symptoms")
-
 
 def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read: ReadLine | None = None,
               console: Console | None = None) -> Answers:
@@ -589,11 +536,7 @@ def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read:
     ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and
     ``console`` are for tests.
     """
-    if console is None:
-        color = False if no_color else wants_color()
-        console = Console(stderr=True, highlight=False, no_color=True if color is False else None)
-        console.width = layout_width(console.width)
-    prompter = Prompter(console, read or read_stdin_line)
+    prompter = Prompter(console or make_console(no_color, stderr=True), read or read_stdin_line)
     try:
         return Interview(answers, knowledge, prompter).run()
     except Quit as stop:
@@ -608,13 +551,7 @@ def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read:
 def answers_in_words(rec: Any, knowledge: Any) -> list[tuple[str, str]]:
     """(question, answer in words) for each answer, and what was asked of the warning signs."""
     a = rec.answers
-    words = knowledge.vocabulary
-
-    def label(answer: str, value: str) -> str:
-        try:
-            return words.label(answer, value)
-        except KeyError:
-            return value
+    label = knowledge.vocabulary.label
 
     def one(answer: str, value: str | None) -> str:
         return label(answer, value) if value else "not answered"
