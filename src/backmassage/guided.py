@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -117,7 +117,12 @@ class Prompter:
             self.console.print(prompt, end="")
             self.console.print(Text("> ", style="bold"), end="")
             prompt = again or prompt
-            reply = self._read().strip()
+            try:
+                self.console.file.flush()
+                reply = self.read().strip()
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()  # the message then starts on its own line
+                raise Quit from None
             lowered = reply.lower()
             if lowered in QUIT_WORDS:
                 raise Quit
@@ -128,14 +133,6 @@ class Prompter:
                 return parse(reply)
             except WrongAnswer as hint:
                 self.say(Text(clean(str(hint)), style="yellow"))
-
-    def _read(self) -> str:
-        try:
-            self.console.file.flush()
-            return self.read()
-        except (EOFError, KeyboardInterrupt):
-            self.console.print()  # the message then starts on its own line
-            raise Quit from None
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -233,8 +230,6 @@ def parse_yes_no_unsure(reply: str) -> str:
 def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int, str] | None:
     """(days, normalised text) from '3 days', 'a week', '1.5 weeks', '10 years', 'since March'; None for Enter."""
     text = reply.strip()
-    if not text:
-        return None
     if re.fullmatch(r"[0-9]+", text):
         raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks, {text} months or {text} years.")
     since = re.fullmatch(r"(?:since|from)\s+(?:early\s+|late\s+|mid\s+|the\s+start\s+of\s+|the\s+end\s+of\s+)?"
@@ -261,8 +256,6 @@ def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int
 
 def parse_age_reply(reply: str) -> int | None:
     text = reply.strip()
-    if not text:
-        return None
     try:
         return api.parse_age(text)
     except InvalidAnswer:
@@ -282,17 +275,29 @@ def advice_key(answers: Answers, knowledge: Any) -> tuple[Any, ...]:
             tuple(api.warning_signs_to_ask(answers, knowledge)))
 
 
-def relevant_values(answers: Answers, knowledge: Any, answer: str, values: Iterable[str]) -> list[str]:
+def _with(answers: Answers, answer: str, value: Any) -> Answers:
+    return answers._replace(**{answer: value})
+
+
+def _tried(answers: Answers, answer: str) -> Iterator[tuple[Any, Answers]]:
+    """Each answer tried for a question, with the answers it makes: a choice of a menu, one more
+    choice of a list (not a warning sign: those are asked on their own), an age, a duration."""
+    if answer == "age":
+        return ((age, answers._replace(age=age)) for age in AGES_TRIED)
+    if answer == "duration":
+        return ((text, answers._replace(duration=text, duration_days=api.parse_duration(text)[0]))
+                for text in DURATIONS_TRIED)
+    if answer in ("symptoms", "history"):
+        given = getattr(answers, answer) or ()
+        return ((value, _with(answers, answer, tuple(dict.fromkeys((*given, value)))))
+                for value in CHOICES[answer] if value not in WARNING_SIGNS)
+    return ((value, _with(answers, answer, value)) for value in CHOICES[answer])
+
+
+def relevant_values(answers: Answers, knowledge: Any, answer: str) -> list[str]:
     """The values of a question that, given, would change the advice for these answers."""
     base = advice_key(answers, knowledge)
-    found = []
-    for value in values:
-        given: Any = value
-        if answer in ("symptoms", "history"):  # one more of a list
-            given = tuple(dict.fromkeys((*(getattr(answers, answer) or ()), value)))
-        if advice_key(answers._replace(**{answer: given}), knowledge) != base:
-            found.append(value)
-    return found
+    return [value for value, changed in _tried(answers, answer) if advice_key(changed, knowledge) != base]
 
 
 def first_technique(answers: Answers, knowledge: Any) -> str | None:
@@ -308,26 +313,11 @@ def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
         return any(first_technique(answers._replace(pressure=p), knowledge) != first
                    for p in CHOICES["pressure"])
     base = advice_key(answers, knowledge)
-    if answer == "age":
-        tries: Iterable[Answers] = (answers._replace(age=age) for age in AGES_TRIED)
-    elif answer == "duration":
-        tries = (answers._replace(duration=text, duration_days=api.parse_duration(text)[0])
-                 for text in DURATIONS_TRIED)
-    else:
-        return bool(relevant_values(answers, knowledge, answer, _values(answer)))
-    return any(advice_key(changed, knowledge) != base for changed in tries)
-
-
-def _values(answer: str) -> tuple[str, ...]:
-    if answer == "symptoms":
-        return tuple(v for v in CHOICES["symptoms"] if v not in WARNING_SIGNS)
-    return CHOICES[answer]
+    return any(advice_key(changed, knowledge) != base for _, changed in _tried(answers, answer))
 
 
 def _answered(answers: Answers, name: str) -> bool:
-    if name == "duration":
-        return answers.duration_days is not None
-    return getattr(answers, name) is not None
+    return getattr(answers, "duration_days" if name == "duration" else name) is not None
 
 
 OPTIONAL_QUESTIONS = ("cause", "duration", "history", "symptoms", "pressure")
@@ -493,17 +483,15 @@ class Interview:
             return
         reply = self.p.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
                            parse_duration_reply, why)
-        if reply is None:
-            self.p.echo("not answered")
-            return
-        self.p.echo(describe_days(reply[0]))
-        self.set(duration_days=reply[0], duration=reply[1])
+        self.p.echo(describe_days(reply[0]) if reply else "not answered")
+        if reply:
+            self.set(duration_days=reply[0], duration=reply[1])
 
     def ask_list(self, name: str) -> None:
         """A list question, only its choices that could change the advice, in short menus."""
         if name in self.given or name in self.asked:
             return
-        relevant = relevant_values(self.answers, self.knowledge, name, _values(name))
+        relevant = relevant_values(self.answers, self.knowledge, name)
         if not relevant:
             return
         self.asked.add(name)

@@ -157,9 +157,7 @@ class Page:
 def pressure_words(pressure: Sequence[str]) -> str:
     if not pressure:
         return ""
-    if len(pressure) == 1:
-        return f"{pressure[0]} pressure"
-    return f"{pressure[0]} to {pressure[-1]} pressure"
+    return f"{pressure[0]} pressure" if len(pressure) == 1 else f"{pressure[0]} to {pressure[-1]} pressure"
 
 
 def dose_words(technique: Any) -> str:
@@ -182,21 +180,21 @@ def match_words(score: float) -> str:
     return "a fair match" if score >= 0.5 else "a weak match"
 
 
-def not_asked_words(rec: Any, labels: Labels | None) -> str | None:
-    if not rec.not_asked:
-        return None
-    signs = "; ".join(labels("symptoms", s) if labels else s for s in rec.not_asked)
-    if rec.triage in NO_TECHNIQUES_AT:
-        return f"Not asked about: {signs}. If you have any of these, tell the doctor."
-    return (f"Not asked about: {signs}. These warning signs were not asked, so this advice cannot rule "
-            "them out: if you have any of them, see a doctor before booking a massage.")
+def _notes(rec: Any, page: Page, labels: Labels | None, unsure: bool = True) -> None:
+    """The warning signs the person was not sure of (``unsure``), and those not asked."""
+    def signs(values: Sequence[str]) -> str:
+        return "; ".join(labels("symptoms", value) if labels else value for value in values)
 
-
-def unsure_words(rec: Any, labels: Labels | None) -> str | None:
-    if not rec.unsure:
-        return None
-    signs = "; ".join(labels("symptoms", s) if labels else s for s in rec.unsure)
-    return f"You were not sure about: {signs}. The advice treats this as a possible warning sign."
+    if unsure and rec.unsure:
+        page.blank()
+        page.line(f"You were not sure about: {signs(rec.unsure)}. The advice treats this as a possible warning sign.")
+    if rec.not_asked:
+        page.blank()
+        if rec.triage in NO_TECHNIQUES_AT:
+            page.line((f"Not asked about: {signs(rec.not_asked)}. If you have any of these, tell the doctor.", "bold"))
+        else:
+            page.line((f"Not asked about: {signs(rec.not_asked)}. These warning signs were not asked, so this advice "
+                       "cannot rule them out: if you have any of them, see a doctor before booking a massage.", "bold"))
 
 
 # --- the answer ----------------------------------------------------------------------------------
@@ -206,11 +204,7 @@ def render_recommendation(rec: Any, console: Console, *, labels: Labels | None =
     """The answer, most important first. ``rerun``: the command that gives it again with no question."""
     if rec.red_flags:
         warning_panel(rec, console)
-    if details:
-        page = detailed_page(rec, console, labels, rerun)
-    else:
-        page = short_page(rec, console, labels, rerun)
-    page.print()
+    (detailed_page if details else short_page)(rec, console, labels, rerun).print()
 
 
 SHORTER = ((True, SHORT_CAUTIONS, True), (False, SHORT_CAUTIONS, True), (False, 2, True), (False, 2, False))
@@ -251,20 +245,13 @@ def _avoid(rec: Any, page: Page) -> None:
         page.item(page.cross, [(", ".join(names), "bold"), f": {reason}"], style="bold red")
 
 
-def _notes(page: Page, *notes: str | None) -> None:
-    for words in notes:
-        if words:
-            page.blank()
-            page.line((words, "bold" if words.startswith("Not asked") else ""))
-
-
 def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int,
            others: bool) -> None:
     _opening(rec, page)
     if rec.triage in NO_TECHNIQUES_AT:
         reasons = [sentence for sentence, step in zip(rec.explanation, rec.explanation_steps) if step == "triage"]
         page.section("Why", reasons[:1], page.bullet)
-        _notes(page, not_asked_words(rec, labels))  # the warning panel says what is unsure already
+        _notes(rec, page, labels, unsure=False)  # the warning panel says what is unsure already
     else:
         page.blank()
         if rec.condition:
@@ -273,7 +260,7 @@ def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, wh
         _best_technique(rec, page, why=why, others=others)
         _avoid(rec, page)
         page.section("Be careful", rec.cautions[:cautions], "!", style="bold yellow")
-        _notes(page, unsure_words(rec, labels), not_asked_words(rec, labels))
+        _notes(rec, page, labels)
     page.blank()
     more = "More: --details for the rest, with the sources"
     if rec.triage not in NO_TECHNIQUES_AT:
@@ -388,7 +375,7 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
             page.heading("Tell your therapist")
             page.line((rec.therapist_note, "italic"))
     page.section("Why this advice", rec.explanation, page.bullet)
-    _notes(page, unsure_words(rec, labels), not_asked_words(rec, labels))
+    _notes(rec, page, labels)
     if rec.unanswered:
         page.blank()
         page.line("Not answered: " + ", ".join(rec.unanswered) + ".")
