@@ -12,15 +12,13 @@ from backmassage.errors import BackmassageError, suggest
 from backmassage.vocabulary import CHOICES, FLAGS
 
 KINDS = ("conditions", "techniques", "red-flags", "contraindications", "sources")
-KIND_NAMES = {"conditions": "condition", "techniques": "technique", "red-flags": "red flag",
-              "contraindications": "contraindication", "sources": "source"}
 
 
 def parse_kind(kind: str) -> str:
     """A kind as typed (``red flags``, ``Condition``) -> one of KINDS, or an error naming them."""
     wanted = kind.strip().lower().replace("_", "-").replace(" ", "-")
     for name in KINDS:
-        if wanted in (name, name[:-1], KIND_NAMES[name].replace(" ", "-")):
+        if wanted in (name, name[:-1]):  # 'red-flags' or 'red-flag'
             return name
     hint = suggest(wanted, KINDS)
     raise BackmassageError(f"{kind!r} is not a kind of knowledge. Kinds: {', '.join(KINDS)}."

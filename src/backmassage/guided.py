@@ -82,7 +82,7 @@ class Quit(KeyboardInterrupt):
     said = False  # True once the interview has told the person (exits.reporting_errors then adds nothing)
 
 
-# --- the prompt layer -------------------------------------------------------------------
+# --- reading a reply ---------------------------------------------------------------------
 
 def read_stdin_line() -> str:
     """One line from stdin, read as bytes so that no typed byte can make decoding fail."""
@@ -94,45 +94,6 @@ def read_stdin_line() -> str:
     if not line:
         raise EOFError
     return line
-
-
-class Prompter:
-    """Asks on a stderr console and reads replies; ``?`` shows why; wrong replies are asked again."""
-
-    def __init__(self, console: Console, read: ReadLine = read_stdin_line):
-        self.console = console
-        self.read = read
-        self.arrow = "→" if unicode_ok(console.file) else "->"
-
-    def say(self, text: str | Text = "", style: str = "") -> None:
-        self.console.print(text if isinstance(text, Text) else Text(clean(text, lines=True), style=style))
-
-    def echo(self, words: str) -> None:
-        """The answer understood, said back the one way every answer is."""
-        self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
-
-    def ask(self, prompt: Text, parse: Callable[[str], T], why: str, again: Text | None = None) -> T:
-        """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
-        while True:
-            self.console.print(prompt, end="")
-            self.console.print(Text("> ", style="bold"), end="")
-            prompt = again or prompt
-            try:
-                self.console.file.flush()
-                reply = self.read().strip()
-            except (EOFError, KeyboardInterrupt):
-                self.console.print()  # the message then starts on its own line
-                raise Quit from None
-            lowered = reply.lower()
-            if lowered in QUIT_WORDS:
-                raise Quit
-            if lowered in HELP_WORDS:
-                self.say(Text("Why this is asked: ", style="bold cyan") + Text(clean(why), style="cyan"))
-                continue
-            try:
-                return parse(reply)
-            except WrongAnswer as hint:
-                self.say(Text(clean(str(hint)), style="yellow"))
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -320,7 +281,8 @@ def _answered(answers: Answers, name: str) -> bool:
     return getattr(answers, "duration_days" if name == "duration" else name) is not None
 
 
-OPTIONAL_QUESTIONS = ("cause", "duration", "history", "symptoms", "pressure")
+OPEN_QUESTIONS = ("age", "cause", "duration", "history", "symptoms", "pressure")
+"""Asked only when an answer to them could change the advice (where it hurts is always asked)."""
 
 
 def needs_questions(answers: Answers, knowledge: Any) -> bool:
@@ -330,30 +292,62 @@ def needs_questions(answers: Answers, knowledge: Any) -> bool:
         return True
     if not answers.screened and api.warning_signs_to_ask(answers, knowledge):
         return True
-    return any(not _answered(answers, name) and can_change(answers, knowledge, name)
-               for name in ("age", *OPTIONAL_QUESTIONS))
+    return any(not _answered(answers, name) and can_change(answers, knowledge, name) for name in OPEN_QUESTIONS)
 
 
 # --- the interview ----------------------------------------------------------------------
 
 class Interview:
-    def __init__(self, answers: Answers, knowledge: Any, prompter: Prompter):
+    """The questions, asked on a stderr console; ``?`` shows why one is asked; a wrong reply is asked again."""
+
+    def __init__(self, answers: Answers, knowledge: Any, console: Console, read: ReadLine):
         self.answers = answers
         self.knowledge = knowledge
         self.words = knowledge.vocabulary
-        self.p = prompter
-        self.given = {name for name in ("location", "cause", "symptoms", "history", "duration", "age", "pressure")
-                      if _answered(answers, name)}
+        self.console = console
+        self.read = read
+        self.arrow = "→" if unicode_ok(console.file) else "->"
+        self.given = {name for name in ("location", *OPEN_QUESTIONS) if _answered(answers, name)}
         self.asked_signs: set[str] = set()
         self.asked: set[str] = set()
         self.stopped = False
+
+    def say(self, text: str | Text = "", style: str = "") -> None:
+        self.console.print(text if isinstance(text, Text) else Text(clean(text, lines=True), style=style))
+
+    def echo(self, words: str) -> None:
+        """The answer understood, said back the one way every answer is."""
+        self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
+
+    def ask(self, prompt: Text, parse: Callable[[str], T], why: str, again: Text | None = None) -> T:
+        """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
+        while True:
+            self.console.print(prompt, end="")
+            self.console.print(Text("> ", style="bold"), end="")
+            prompt = again or prompt
+            try:
+                self.console.file.flush()
+                reply = self.read().strip()
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()  # the message then starts on its own line
+                raise Quit from None
+            lowered = reply.lower()
+            if lowered in QUIT_WORDS:
+                raise Quit
+            if lowered in HELP_WORDS:
+                self.say(Text("Why this is asked: ", style="bold cyan") + Text(clean(why), style="cyan"))
+                continue
+            try:
+                return parse(reply)
+            except WrongAnswer as hint:
+                self.say(Text(clean(str(hint)), style="yellow"))
 
     def set(self, **changes: Any) -> None:
         self.answers = self.answers._replace(**changes)
 
     def run(self) -> Answers:
-        self.p.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
-                   "q to stop.", style="dim")
+        self.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
+                 "q to stop.", style="dim")
         if "location" not in self.given:
             self.ask_location()
         steps: list[Callable[[], None]] = [
@@ -371,17 +365,17 @@ class Interview:
             if (self.answers, self.asked_signs) == before:
                 break
         self.finish_screen()
-        self.p.say()
+        self.say()
         return self.answers
 
     def stop_if_emergency(self) -> bool:
         if self.stopped or api.recommend_answers(self.answers, self.knowledge).triage != "emergency":
             return self.stopped
         self.stopped = True
-        self.p.say()
-        self.p.say("Stopping the questions here: your answers show a warning sign that needs emergency "
-                   "care now. The advice follows.", style="bold red")
-        self.p.say()
+        self.say()
+        self.say("Stopping the questions here: your answers show a warning sign that needs emergency "
+                 "care now. The advice follows.", style="bold red")
+        self.say()
         return True
 
     def finish_screen(self) -> None:
@@ -395,14 +389,14 @@ class Interview:
     # The questions -----------------------------------------------------------------------
 
     def heading(self, text: str, note: str = "") -> None:
-        self.p.say()
-        self.p.say(Text(clean(text), style="bold"))
+        self.say()
+        self.say(Text(clean(text), style="bold"))
         if note:
-            self.p.say(Text(clean(note), style="dim"))
+            self.say(Text(clean(note), style="dim"))
 
     def show(self, menu: Menu) -> None:
         """The numbered choices, each wrapped under its own text (never under the number)."""
-        page = Page(self.p.console)
+        page = Page(self.console)
         width = len(str(len(menu.values)))
         for number, value in enumerate(menu.values, start=1):
             label = menu.labels[value]
@@ -423,8 +417,8 @@ class Interview:
                 raise WrongAnswer(f"This one is needed: type a number from 1 to {len(menu.values)}, or a name.")
             return value
 
-        value = self.p.ask(Text("Number or name ", style="dim"), parse, why)
-        self.p.echo(menu.labels[value])
+        value = self.ask(Text("Number or name ", style="dim"), parse, why)
+        self.echo(menu.labels[value])
         self.set(location=value)
         self.given.add("location")
 
@@ -441,8 +435,8 @@ class Interview:
     def ask_age(self) -> None:
         why = self.begin("age")
         if why is not None:
-            age = self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
-            self.p.echo(f"{age} years" if age is not None else "not answered")
+            age = self.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
+            self.echo(f"{age} years" if age is not None else "not answered")
             self.set(age=age)
 
     def ask_screen(self) -> None:
@@ -450,16 +444,16 @@ class Interview:
             return
         to_ask = [s for s in api.warning_signs_to_ask(self.answers, self.knowledge) if s not in self.asked_signs]
         if to_ask and not self.asked_signs:
-            self.p.say()
-            self.p.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
+            self.say()
+            self.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
         for sign in to_ask:
             if self.stop_if_emergency():
                 return
             warning = self.words.warning_signs[sign]
             self.asked_signs.add(sign)
-            reply = self.p.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
-                               parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
-            self.p.echo("not sure" if reply == "unsure" else reply)
+            reply = self.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
+                             parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
+            self.echo("not sure" if reply == "unsure" else reply)
             if reply == "yes":
                 self.set(symptoms=tuple(v for v in CHOICES["symptoms"]
                                         if v in {*(self.answers.symptoms or ()), sign}))
@@ -473,17 +467,17 @@ class Interview:
         menu = Menu(name, CHOICES[name], self.knowledge)
         self.show(menu)
         enter = "Enter to skip" if empty == "not answered" else f"Enter for {empty}"
-        value = self.p.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
-        self.p.echo(menu.labels[value] if value else empty)
+        value = self.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
+        self.echo(menu.labels[value] if value else empty)
         self.set(**{name: value})
 
     def ask_duration(self) -> None:
         why = self.begin("duration")
         if why is None:
             return
-        reply = self.p.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
-                           parse_duration_reply, why)
-        self.p.echo(describe_days(reply[0]) if reply else "not answered")
+        reply = self.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
+                         parse_duration_reply, why)
+        self.echo(describe_days(reply[0]) if reply else "not answered")
         if reply:
             self.set(duration_days=reply[0], duration=reply[1])
 
@@ -508,10 +502,10 @@ class Interview:
             menu = Menu(name, values, self.knowledge)
             self.heading(question, note)
             self.show(menu)
-            picked = self.p.ask(Text("Numbers or names, separated by commas; Enter or n for none ", style="dim"),
-                                menu.many, why + " Type numbers or names separated by commas, for example 1,3; "
-                                "press Enter or type n if none apply.")
-            self.p.echo("; ".join(menu.labels[v] for v in picked) or "none")
+            picked = self.ask(Text("Numbers or names, separated by commas; Enter or n for none ", style="dim"),
+                              menu.many, why + " Type numbers or names separated by commas, for example 1,3; "
+                              "press Enter or type n if none apply.")
+            self.echo("; ".join(menu.labels[v] for v in picked) or "none")
             chosen += picked
         self.set(**{name: tuple(v for v in CHOICES[name] if v in chosen)})
 
@@ -524,11 +518,11 @@ def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read:
     ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and
     ``console`` are for tests.
     """
-    prompter = Prompter(console or make_console(no_color, stderr=True), read or read_stdin_line)
+    asking = Interview(answers, knowledge, console or make_console(no_color, stderr=True), read or read_stdin_line)
     try:
-        return Interview(answers, knowledge, prompter).run()
+        return asking.run()
     except Quit as stop:
-        prompter.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
+        asking.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
                      style="bold")
         stop.said = True
         raise

@@ -4,10 +4,8 @@ The answer comes in two sizes. The short one (the default) is what a person in p
 on one screen: what to do, the massage to ask for (pressure, length, how often), what to
 avoid and why, the cautions that matter most, what was not asked, and where the rest is.
 For an ordinary case it fits 24 lines of 80 columns (tests/test_render.py checks it), and
-when it would not, the least needed parts go first: the reason for the massage, then the
-third caution. ``--details`` adds the rest: the condition, every technique with its
-benefits, self-care, the note for the therapist, the whole explanation and the sources
-with their links. Warning signs always come first, whole, in a panel.
+when it would not, the least needed parts go first (``SHORTER``). ``--details`` adds the
+rest, with the sources and their links. Warning signs always come first, whole, in a panel.
 
 Lines are wrapped here, between words only (never inside a word, never at a hyphen, never
 inside a URL: a word longer than the line is left whole for the terminal to fold), at a
@@ -262,10 +260,8 @@ def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, wh
         page.section("Be careful", rec.cautions[:cautions], "!", style="bold yellow")
         _notes(rec, page, labels)
     page.blank()
-    more = "More: --details for the rest, with the sources"
-    if rec.triage not in NO_TECHNIQUES_AT:
-        more = "More: --details for the rest, --save advice.html for your therapist"
-    page.line((more + ".", "dim"))
+    more = "with the sources" if rec.triage in NO_TECHNIQUES_AT else "--save advice.html for your therapist"
+    page.line((f"More: --details for the rest, {more}.", "dim"))
     if rerun:
         page.line(("Run this again without the questions:", "dim"))
         command_lines(page, rerun)
