@@ -161,27 +161,20 @@ class Menu:
                 continue
             try:
                 chosen.append(self.one(part))
-            except WrongAnswer:
-                words = part.split()
-                if len(words) < 2:
-                    raise
+            except WrongAnswer as hint:
                 try:  # "1 3 5", or "spasm knots"
-                    chosen += [self.one(word) for word in words]
+                    chosen += [self.one(word) for word in part.split()]
                 except WrongAnswer:
-                    self.one(part)  # raises the hint about the whole part
-                    raise
+                    raise hint from None  # the hint about the whole part
         return tuple(v for v in self.values if v in chosen)
 
 
 def parse_yes_no_unsure(reply: str) -> str:
     """'yes', 'no' or 'unsure'."""
     text = " ".join(reply.strip().lower().replace("’", "'").split())
-    if text in YES:
-        return "yes"
-    if text in NO:
-        return "no"
-    if text in NOT_SURE:
-        return "unsure"
+    for answer, words in (("yes", YES), ("no", NO), ("unsure", NOT_SURE)):
+        if text in words:
+            return answer
     if not text:
         raise WrongAnswer("Please answer y (yes), n (no) or not sure.")
     raise WrongAnswer(f"'{shown(reply)}' is not yes, no or not sure: please answer y, n or not sure "

@@ -51,10 +51,8 @@ Labels = Callable[[str, str], str]
 
 
 def make_console(no_color: bool = False, **options: Any) -> Console:
-    width = options.pop("width", None)
-    color = False if no_color else wants_color()
-    console = Console(highlight=False, no_color=True if color is False else None, width=width, **options)
-    if width is None:
+    console = Console(highlight=False, no_color=True if no_color or wants_color() is False else None, **options)
+    if options.get("width") is None:
         console.width = layout_width(console.width)
     return console
 
@@ -99,12 +97,9 @@ class Page:
         for piece in pieces:
             content, piece_style = (piece, "") if isinstance(piece, str) else piece
             text.append(clean(content), style=piece_style)
-        if isinstance(prefix, tuple):
-            prefix = Text(prefix[0], style=prefix[1])
-        hang = prefix.cell_len if prefix is not None else 0
-        for number, line in enumerate(self._wrapped(text, self.width - hang)):
-            if prefix is not None:
-                self.text.append_text(prefix if number == 0 else Text(" " * hang))
+        hanging = Text(*prefix) if isinstance(prefix, tuple) else prefix or Text()
+        for number, line in enumerate(self._wrapped(text, self.width - hanging.cell_len)):
+            self.text.append_text(hanging if number == 0 else Text(" " * hanging.cell_len))
             self.text.append_text(line)
             self.text.append("\n")
 
@@ -124,7 +119,7 @@ class Page:
                 self.item(marker, item, style)
 
     def item(self, marker: str, content: str | Sequence[str | tuple[str, str]], style: str = "") -> None:
-        pieces = [content] if isinstance(content, str) else list(content)
+        pieces = [content] if isinstance(content, str) else content
         self.line(*pieces, prefix=(f"{clean(marker):<{INDENT - 1}} ", style))
 
     def verbatim(self, text: str, style: str = "") -> None:
@@ -302,16 +297,12 @@ def command_lines(page: Page, command: str) -> None:
             parts[-1] += " " + shlex.quote(word)
         else:
             parts.append(shlex.quote(word))
-    lines: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current} {part}" if current else part
-        if current and len(candidate) + 2 > page.width:
-            lines.append(current)
-            current = "  " + part
+    lines = [""]
+    for part in parts:  # with room for the " \\" that ends all lines but the last
+        if lines[-1] and len(f"{lines[-1]} {part}") + 2 > page.width:
+            lines.append("  " + part)
         else:
-            current = candidate
-    lines.append(current)
+            lines[-1] = f"{lines[-1]} {part}" if lines[-1] else part
     for number, line in enumerate(lines):
         page.verbatim(line + (" \\" if number < len(lines) - 1 else ""), style="bold")
 
