@@ -238,51 +238,8 @@ def to_markdown(page: dict[str, Any]) -> str:
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-CSS = """
-@page { size: A4; margin: 12mm 14mm; }
-* { box-sizing: border-box; }
-body { font: 10pt/1.35 Georgia, "Times New Roman", serif; color: #111; max-width: 46em;
-       margin: 1.5em auto; padding: 0 1em; }
-h1 { font: bold 17pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: 0 0 .2em; }
-h2 { font: bold 11pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: .9em 0 .3em;
-     padding-bottom: .15em; border-bottom: 1px solid #bbb; break-after: avoid; }
-.date { color: #555; margin: 0 0 .8em; }
-.triage { border: 2px solid; border-radius: 6px; padding: .5em .8em; margin: .6em 0 .2em;
-          font-family: system-ui, "Helvetica Neue", Arial, sans-serif; }
-.triage strong { text-transform: uppercase; letter-spacing: .04em; margin-right: .5em; }
-.massage { border-color: #2e7d32; background: #eef7ee; }
-.see-clinician { border-color: #b58900; background: #fdf6e0; }
-.urgent { border-color: #d35400; background: #fdeee4; }
-.emergency { border-color: #c62828; background: #fdecec; }
-.flags { border-left: 5px solid #c62828; padding: .2em .9em; margin: .6em 0; }
-.flags p { margin: .3em 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .18em .6em .18em 0; }
-th { font-weight: normal; color: #444; width: 11em; }
-.answers tr { border-bottom: 1px solid #e4e4e4; }
-.ask { display: grid; grid-template-columns: 1fr; gap: .2em; }
-.technique { font-size: 12.5pt; font-weight: bold; margin: .1em 0 .2em; }
-.dose th { width: 9em; }
-.note { border: 1px dashed #777; border-radius: 6px; padding: .5em .8em; margin: .4em 0; font-style: italic;
-        break-inside: avoid; }
-ul { margin: .2em 0; padding-left: 1.3em; }
-li { margin: .12em 0; }
-.avoid li::marker { content: "\\2717  "; color: #c62828; }
-.small, .sources { font-size: 8pt; line-height: 1.3; }
-.sources ol { columns: 2; column-gap: 1.5em; margin: 0; padding-left: 1.6em; }
-.sources li { break-inside: avoid; }
-.sources a, .url { word-break: break-all; color: #0645ad; }
-.kind { color: #666; }
-footer { margin-top: .8em; padding-top: .3em; border-top: 1px solid #bbb; font-size: 8pt; color: #444; }
-footer p { margin: .2em 0; }
-code { font: 8.5pt ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
-section { break-inside: auto; }
-@media print {
-  body { margin: 0; max-width: none; padding: 0; }
-  a { color: #111; text-decoration: none; }
-  .sources a::after { content: ""; }
-}
-"""
+CSS = Path(__file__).with_name("page.css")
+"""The page's style: for A4 paper, one or two pages when printed."""
 
 
 def _h(text: Any) -> str:
@@ -293,7 +250,7 @@ def to_html(page: dict[str, Any]) -> str:
     out = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_h(page['title'])} ({_h(page['date'])})</title>",
-           "<style>" + CSS + "</style>", "</head>", "<body>", "<header>",
+           "<style>\n" + CSS.read_text(encoding="utf-8") + "</style>", "</head>", "<body>", "<header>",
            f"<h1>{_h(page['title'])}</h1>", f'<p class="date">{_h(page["date"])}</p>',
            f'<p class="triage {_h(page["triage"])}"><strong>{_h(page["triage_label"])}</strong>'
            f"{_h(page['action'])}</p>", "</header>"]
