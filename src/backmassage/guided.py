@@ -357,7 +357,9 @@ class Interview:
                 step()
             if (self.answers, self.asked_signs) == before:
                 break
-        self.finish_screen()
+        # Screened: every warning sign that applies was asked (or answered by a flag).
+        if self.asked_signs and not set(api.warning_signs_to_ask(self.answers, self.knowledge)) - self.asked_signs:
+            self.set(screened=True)
         self.say()
         return self.answers
 
@@ -370,14 +372,6 @@ class Interview:
                  "care now. The advice follows.", style="bold red")
         self.say()
         return True
-
-    def finish_screen(self) -> None:
-        """``screened`` when every warning sign that applies was asked (or answered by a flag)."""
-        if self.answers.screened:
-            return
-        left = set(api.warning_signs_to_ask(self.answers, self.knowledge)) - self.asked_signs
-        if not left and self.asked_signs:
-            self.set(screened=True)
 
     # The questions -----------------------------------------------------------------------
 

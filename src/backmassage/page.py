@@ -196,8 +196,7 @@ _MD_LINE_START = re.compile(r"^([#>+-]|\d+[.)])")
 def _md(text: Any) -> str:
     """Text that Markdown shows as it is: its few active characters escaped, and nothing that
     would start a heading, a quote or a list."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", clean(text))
-    return _MD_LINE_START.sub(r"\\\1", escaped)
+    return _MD_LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", clean(text)))
 
 
 def to_markdown(page: dict[str, Any]) -> str:
