@@ -119,8 +119,7 @@ def save(path: str | os.PathLike[str], result: dict[str, Any], answers: Sequence
     target = Path(path)
     if target.exists() and not target.is_file():
         raise ValueError(f"--save: {clean(str(path))!r} is not a regular file; give a file name")
-    with open(target, "w", encoding="utf-8", newline="\n") as out:
-        out.write(content)
+    target.write_text(content, encoding="utf-8", newline="\n")
     return target
 
 
