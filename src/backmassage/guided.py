@@ -499,12 +499,8 @@ class Interview:
 
 def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read: ReadLine | None = None,
               console: Console | None = None) -> Answers:
-    """Ask, on stderr, for what the flags did not give; return all the answers.
-
-    Stops early when the answers so far already mean an emergency. Raises ``Quit`` (a
-    ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and
-    ``console`` are for tests.
-    """
+    """Ask, on stderr, for what the flags did not give; return all the answers. Raises ``Quit`` (a
+    ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and ``console`` are for tests."""
     asking = Interview(answers, knowledge, console or make_console(no_color, stderr=True), read or read_stdin_line)
     try:
         return asking.run()
