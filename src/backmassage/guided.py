@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -34,14 +34,14 @@ from rich.text import Text
 from backmassage import api
 from backmassage.api import Answers, describe_days
 from backmassage.errors import InvalidAnswer
-from backmassage.terminal import clean, layout_width, unicode_ok, wants_color
-from backmassage.vocabulary import CHOICES, WARNING_SIGNS
+from backmassage.render import Page, make_console
+from backmassage.terminal import clean, unicode_ok
+from backmassage.vocabulary import AGE_RANGE, CHOICES, WARNING_SIGNS
 
 T = TypeVar("T")
 ReadLine = Callable[[], str]
 """Returns one line typed by the person; raises EOFError at the end of input."""
 
-EMERGENCY = "emergency"
 QUIT_WORDS = frozenset({"q", "quit", "exit", ":q", "stop"})
 HELP_WORDS = frozenset({"?", "help", "why", "why?"})
 YES = frozenset({"y", "yes", "yeah", "yep", "ja", "oui", "si"})
@@ -68,9 +68,8 @@ GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 # Tried to learn whether an age or a duration could change the advice.
 AGES_TRIED = (5, 12, 15, 17, 18, 25, 35, 45, 50, 55, 60, 65, 70, 75, 80, 90, 100)
 DURATIONS_TRIED = ("1d", "2d", "3d", "5d", "1w", "2w", "3w", "4w", "6w", "8w", "12w", "13w", "4m", "6m", "1y", "3y")
-MONTHS = {name: number for number, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), start=1)}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
 
 
 class WrongAnswer(Exception):
@@ -83,65 +82,18 @@ class Quit(KeyboardInterrupt):
     said = False  # True once the interview has told the person (exits.reporting_errors then adds nothing)
 
 
-# --- the prompt layer -------------------------------------------------------------------
+# --- reading a reply ---------------------------------------------------------------------
 
 def read_stdin_line() -> str:
     """One line from stdin, read as bytes so that no typed byte can make decoding fail."""
     if sys.stdin is None:
         raise EOFError
     stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:
-        line = sys.stdin.readline()
-    else:
-        raw = stream.readline()
-        line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    raw = sys.stdin.readline() if stream is None else stream.readline()
+    line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     if not line:
         raise EOFError
     return line
-
-
-class Prompter:
-    """Asks on a stderr console and reads replies; ``?`` shows why; wrong replies are asked again."""
-
-    def __init__(self, console: Console, read: ReadLine = read_stdin_line):
-        self.console = console
-        self.read = read
-        self.arrow = "→" if unicode_ok(console.file) else "->"
-
-    def say(self, text: str | Text = "", style: str = "") -> None:
-        self.console.print(text if isinstance(text, Text) else Text(clean(text, lines=True), style=style))
-
-    def echo(self, words: str) -> None:
-        """The answer understood, said back the one way every answer is."""
-        self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
-
-    def ask(self, prompt: str | Text, parse: Callable[[str], T], why: str, again: str | Text | None = None) -> T:
-        """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
-        first = True
-        while True:
-            shown_prompt = prompt if first or again is None else again
-            first = False
-            self.console.print(shown_prompt if isinstance(shown_prompt, Text) else Text(clean(shown_prompt)), end="")
-            self.console.print(Text("> ", style="bold"), end="")
-            reply = self._read().strip()
-            lowered = reply.lower()
-            if lowered in QUIT_WORDS:
-                raise Quit
-            if lowered in HELP_WORDS:
-                self.say(Text("Why this is asked: ", style="bold cyan") + Text(clean(why), style="cyan"))
-                continue
-            try:
-                return parse(reply)
-            except WrongAnswer as hint:
-                self.say(Text(clean(str(hint)), style="yellow"))
-
-    def _read(self) -> str:
-        try:
-            self.console.file.flush()
-            return self.read()
-        except (EOFError, KeyboardInterrupt):
-            self.console.print()  # the message then starts on its own line
-            raise Quit from None
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -151,10 +103,6 @@ def shown(text: str, limit: int = 40) -> str:
 
 
 # --- reply parsers (pure: they return the answer or raise WrongAnswer) --------------------
-
-def _normal(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "-", text.strip().lower()).strip("-")
-
 
 class Menu:
     """Numbered choices of one answer, read by number, value, label, synonym or a unique part of a label."""
@@ -172,15 +120,14 @@ class Menu:
             if 1 <= number <= len(self.values):
                 return self.values[number - 1]
             raise WrongAnswer(f"There is no number {shown(text)}: the numbers go from 1 to {len(self.values)}.")
+        suggestion = None
         try:
-            value = api.parse_answers(self.knowledge, require_location=False, **{self.answer: text})
-            chosen = getattr(value, self.answer)
-            if isinstance(chosen, tuple):
-                chosen = chosen[0] if len(chosen) == 1 else None
+            chosen = getattr(api.parse_answers(self.knowledge, require_location=False, **{self.answer: text}),
+                             self.answer)
         except InvalidAnswer as error:
             chosen, suggestion = None, error.suggestion
-        else:
-            suggestion = None
+        if isinstance(chosen, tuple):
+            chosen = chosen[0] if len(chosen) == 1 else None
         if chosen in self.values:
             return str(chosen)
         if chosen is not None:
@@ -201,9 +148,7 @@ class Menu:
 
     def single(self, reply: str) -> str | None:
         """One choice, or None for Enter (not answered)."""
-        if not reply.strip():
-            return None
-        return self.one(reply)
+        return self.one(reply) if reply.strip() else None
 
     def many(self, reply: str) -> tuple[str, ...]:
         """Several choices: numbers or names separated by commas or spaces; Enter, n or none for none."""
@@ -216,27 +161,20 @@ class Menu:
                 continue
             try:
                 chosen.append(self.one(part))
-            except WrongAnswer:
-                words = part.split()
-                if len(words) < 2:
-                    raise
+            except WrongAnswer as hint:
                 try:  # "1 3 5", or "spasm knots"
-                    chosen += [self.one(word) for word in words]
+                    chosen += [self.one(word) for word in part.split()]
                 except WrongAnswer:
-                    self.one(part)  # raises the hint about the whole part
-                    raise
+                    raise hint from None  # the hint about the whole part
         return tuple(v for v in self.values if v in chosen)
 
 
 def parse_yes_no_unsure(reply: str) -> str:
     """'yes', 'no' or 'unsure'."""
     text = " ".join(reply.strip().lower().replace("’", "'").split())
-    if text in YES:
-        return "yes"
-    if text in NO:
-        return "no"
-    if text in NOT_SURE:
-        return "unsure"
+    for answer, words in (("yes", YES), ("no", NO), ("unsure", NOT_SURE)):
+        if text in words:
+            return answer
     if not text:
         raise WrongAnswer("Please answer y (yes), n (no) or not sure.")
     raise WrongAnswer(f"'{shown(reply)}' is not yes, no or not sure: please answer y, n or not sure "
@@ -246,26 +184,22 @@ def parse_yes_no_unsure(reply: str) -> str:
 def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int, str] | None:
     """(days, normalised text) from '3 days', 'a week', '1.5 weeks', '10 years', 'since March'; None for Enter."""
     text = reply.strip()
-    if not text:
-        return None
     if re.fullmatch(r"[0-9]+", text):
         raise WrongAnswer(f"{text} what? Add a unit: {text} days, {text} weeks, {text} months or {text} years.")
     since = re.fullmatch(r"(?:since|from)\s+(?:early\s+|late\s+|mid\s+|the\s+start\s+of\s+|the\s+end\s+of\s+)?"
                          r"([a-z]+)\.?", text.lower())
-    if since and since.group(1)[:3] in {m[:3] for m in MONTHS}:
-        month = next(n for m, n in MONTHS.items() if m.startswith(since.group(1)[:3]))
-        today = today or _dt.date.today()
-        ago = (today.month - month) % 12
-        name = next(m for m, n in MONTHS.items() if n == month).capitalize()
+    starts = [month[:3] for month in MONTHS]
+    if since and since.group(1)[:3] in starts:
+        month = starts.index(since.group(1)[:3]) + 1
+        ago = ((today or _dt.date.today()).month - month) % 12
+        name = MONTHS[month - 1].capitalize()
         if ago == 0:
             raise WrongAnswer(f"Since {name}, this month: about how many days or weeks? For example 10 days.")
         if ago == 1:
             raise WrongAnswer(f"Since {name}: about how many weeks is that? For example 5 weeks.")
         text = f"{ago} months"
-    from backmassage.api import parse_duration
-
     try:
-        days, normal = parse_duration(text)
+        days, normal = api.parse_duration(text)
     except InvalidAnswer:
         raise WrongAnswer(f"'{shown(reply)}' is not a length of time: type a number and a unit, "
                           "for example 3 days, a week, 2 months or 10 years.") from None
@@ -276,13 +210,8 @@ def parse_duration_reply(reply: str, today: _dt.date | None = None) -> tuple[int
 
 def parse_age_reply(reply: str) -> int | None:
     text = reply.strip()
-    if not text:
-        return None
-    from backmassage.api import parse_age
-    from backmassage.vocabulary import AGE_RANGE
-
     try:
-        return parse_age(text)
+        return api.parse_age(text)
     except InvalidAnswer:
         low, high = AGE_RANGE
         raise WrongAnswer(f"'{shown(text)}' is not an age: type your age in whole years, from {low} to {high}, "
@@ -290,10 +219,6 @@ def parse_age_reply(reply: str) -> int | None:
 
 
 # --- which questions can change the advice ---------------------------------------------------
-
-def with_changes(answers: Answers, **changes: Any) -> Answers:
-    return answers._replace(**changes)
-
 
 def advice_key(answers: Answers, knowledge: Any) -> tuple[Any, ...]:
     """What a person is told to do, without the words that merely repeat their answers."""
@@ -304,19 +229,29 @@ def advice_key(answers: Answers, knowledge: Any) -> tuple[Any, ...]:
             tuple(api.warning_signs_to_ask(answers, knowledge)))
 
 
-def relevant_values(answers: Answers, knowledge: Any, answer: str, values: Iterable[str]) -> list[str]:
+def _with(answers: Answers, answer: str, value: Any) -> Answers:
+    return answers._replace(**{answer: value})
+
+
+def _tried(answers: Answers, answer: str) -> Iterator[tuple[Any, Answers]]:
+    """Each answer tried for a question, with the answers it makes: a choice of a menu, one more
+    choice of a list (not a warning sign: those are asked on their own), an age, a duration."""
+    if answer == "age":
+        return ((age, answers._replace(age=age)) for age in AGES_TRIED)
+    if answer == "duration":
+        return ((text, answers._replace(duration=text, duration_days=api.parse_duration(text)[0]))
+                for text in DURATIONS_TRIED)
+    if answer in ("symptoms", "history"):
+        given = getattr(answers, answer) or ()
+        return ((value, _with(answers, answer, tuple(dict.fromkeys((*given, value)))))
+                for value in CHOICES[answer] if value not in WARNING_SIGNS)
+    return ((value, _with(answers, answer, value)) for value in CHOICES[answer])
+
+
+def relevant_values(answers: Answers, knowledge: Any, answer: str) -> list[str]:
     """The values of a question that, given, would change the advice for these answers."""
     base = advice_key(answers, knowledge)
-    found = []
-    for value in values:
-        if answer in ("symptoms", "history"):
-            current = getattr(answers, answer) or ()
-            changed = with_changes(answers, **{answer: tuple(dict.fromkeys((*current, value)))})
-        else:
-            changed = with_changes(answers, **{answer: value})
-        if advice_key(changed, knowledge) != base:
-            found.append(value)
-    return found
+    return [value for value, changed in _tried(answers, answer) if advice_key(changed, knowledge) != base]
 
 
 def first_technique(answers: Answers, knowledge: Any) -> str | None:
@@ -329,34 +264,18 @@ def can_change(answers: Answers, knowledge: Any, answer: str) -> bool:
     reorders what is safe, so it is asked only when it could change the massage to ask for."""
     if answer == "pressure":
         first = first_technique(answers, knowledge)
-        return any(first_technique(with_changes(answers, pressure=p), knowledge) != first
+        return any(first_technique(answers._replace(pressure=p), knowledge) != first
                    for p in CHOICES["pressure"])
     base = advice_key(answers, knowledge)
-    if answer == "age":
-        tries: Iterable[Answers] = (with_changes(answers, age=age) for age in AGES_TRIED)
-    elif answer == "duration":
-        from backmassage.api import parse_duration
-
-        tries = (with_changes(answers, duration=text, duration_days=parse_duration(text)[0])
-                 for text in DURATIONS_TRIED)
-    else:
-        return bool(relevant_values(answers, knowledge, answer, _values(answer)))
-    return any(advice_key(changed, knowledge) != base for changed in tries)
-
-
-def _values(answer: str) -> tuple[str, ...]:
-    if answer == "symptoms":
-        return tuple(v for v in CHOICES["symptoms"] if v not in WARNING_SIGNS)
-    return CHOICES[answer]
+    return any(advice_key(changed, knowledge) != base for _, changed in _tried(answers, answer))
 
 
 def _answered(answers: Answers, name: str) -> bool:
-    if name == "duration":
-        return answers.duration_days is not None
-    return getattr(answers, name) is not None
+    return getattr(answers, "duration_days" if name == "duration" else name) is not None
 
 
-OPTIONAL_QUESTIONS = ("cause", "duration", "history", "symptoms", "pressure")
+OPEN_QUESTIONS = ("age", "cause", "duration", "history", "symptoms", "pressure")
+"""Asked only when an answer to them could change the advice (where it hurts is always asked)."""
 
 
 def needs_questions(answers: Answers, knowledge: Any) -> bool:
@@ -366,50 +285,71 @@ def needs_questions(answers: Answers, knowledge: Any) -> bool:
         return True
     if not answers.screened and api.warning_signs_to_ask(answers, knowledge):
         return True
-    return any(not _answered(answers, name) and can_change(answers, knowledge, name)
-               for name in ("age", *OPTIONAL_QUESTIONS))
+    return any(not _answered(answers, name) and can_change(answers, knowledge, name) for name in OPEN_QUESTIONS)
 
 
 # --- the interview ----------------------------------------------------------------------
 
 class Interview:
-    def __init__(self, answers: Answers, knowledge: Any, prompter: Prompter):
+    """The questions, asked on a stderr console; ``?`` shows why one is asked; a wrong reply is asked again."""
+
+    def __init__(self, answers: Answers, knowledge: Any, console: Console, read: ReadLine):
         self.answers = answers
         self.knowledge = knowledge
         self.words = knowledge.vocabulary
-        self.p = prompter
-        self.given = {name for name in ("location", "cause", "symptoms", "history", "duration", "age", "pressure")
-                      if _answered(answers, name)}
+        self.console = console
+        self.read = read
+        self.arrow = "→" if unicode_ok(console.file) else "->"
+        self.given = {name for name in ("location", *OPEN_QUESTIONS) if _answered(answers, name)}
         self.asked_signs: set[str] = set()
         self.asked: set[str] = set()
         self.stopped = False
 
+    def say(self, text: str | Text = "", style: str = "") -> None:
+        self.console.print(text if isinstance(text, Text) else Text(clean(text, lines=True), style=style))
+
+    def echo(self, words: str) -> None:
+        """The answer understood, said back the one way every answer is."""
+        self.say(Text(f"  {self.arrow} {clean(words)}", style="dim"))
+
+    def ask(self, prompt: Text, parse: Callable[[str], T], why: str, again: Text | None = None) -> T:
+        """Ask until a reply parses; after a wrong reply or ``?``, ``again`` (a shorter prompt) is shown."""
+        while True:
+            self.console.print(prompt, end="")
+            self.console.print(Text("> ", style="bold"), end="")
+            prompt = again or prompt
+            try:
+                self.console.file.flush()
+                reply = self.read().strip()
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()  # the message then starts on its own line
+                raise Quit from None
+            lowered = reply.lower()
+            if lowered in QUIT_WORDS:
+                raise Quit
+            if lowered in HELP_WORDS:
+                self.say(Text("Why this is asked: ", style="bold cyan") + Text(clean(why), style="cyan"))
+                continue
+            try:
+                return parse(reply)
+            except WrongAnswer as hint:
+                self.say(Text(clean(str(hint)), style="yellow"))
+
     def set(self, **changes: Any) -> None:
-        self.answers = with_changes(self.answers, **changes)
-
-    def is_emergency(self) -> bool:
-        return api.recommend_answers(self.answers, self.knowledge).triage == EMERGENCY
-
-    def label(self, answer: str, value: str) -> str:
-        return self.words.label(answer, value)
-
-    def question(self, answer: str) -> tuple[str, str]:
-        return self.words.questions[answer]
+        self.answers = self.answers._replace(**changes)
 
     def run(self) -> Answers:
-        self.p.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
-                   "q to stop.", style="dim")
+        self.say("A few questions about your back pain. Type ? at any question to hear why it is asked, "
+                 "q to stop.", style="dim")
         if "location" not in self.given:
             self.ask_location()
-        steps: list[Callable[[], None]] = [self.ask_age, self.ask_screen, self.ask_cause, self.ask_duration,
-                                           self.ask_history, self.ask_symptoms, self.ask_pressure]
-        for step in steps:
-            if self.stop_if_emergency():
-                return self.answers
-            step()
+        steps: list[Callable[[], None]] = [
+            self.ask_age, self.ask_screen, lambda: self.ask_single("cause"), self.ask_duration,
+            lambda: self.ask_list("history"), lambda: self.ask_list("symptoms"),
+            lambda: self.ask_single("pressure", empty="no preference")]
         # A later answer can make a question asked for (a warning sign that applies from an age,
-        # a question skipped as not mattering): ask those too, until nothing more can matter.
-        for _ in range(3):
+        # a question skipped as not mattering): the questions go round again until nothing more can matter.
+        for _ in range(4):
             before = (self.answers, set(self.asked_signs))
             for step in steps:
                 if self.stop_if_emergency():
@@ -417,50 +357,43 @@ class Interview:
                 step()
             if (self.answers, self.asked_signs) == before:
                 break
-        self.finish_screen()
-        self.p.say()
+        # Screened: every warning sign that applies was asked (or answered by a flag).
+        if self.asked_signs and not set(api.warning_signs_to_ask(self.answers, self.knowledge)) - self.asked_signs:
+            self.set(screened=True)
+        self.say()
         return self.answers
 
     def stop_if_emergency(self) -> bool:
-        if self.stopped or not self.is_emergency():
+        if self.stopped or api.recommend_answers(self.answers, self.knowledge).triage != "emergency":
             return self.stopped
         self.stopped = True
-        self.p.say()
-        self.p.say("Stopping the questions here: your answers show a warning sign that needs emergency "
-                   "care now. The advice follows.", style="bold red")
-        self.p.say()
+        self.say()
+        self.say("Stopping the questions here: your answers show a warning sign that needs emergency "
+                 "care now. The advice follows.", style="bold red")
+        self.say()
         return True
-
-    def finish_screen(self) -> None:
-        """``screened`` when every warning sign that applies was asked (or answered by a flag)."""
-        if self.answers.screened:
-            return
-        left = set(api.warning_signs_to_ask(self.answers, self.knowledge)) - self.asked_signs
-        if not left and self.asked_signs:
-            self.set(screened=True)
 
     # The questions -----------------------------------------------------------------------
 
     def heading(self, text: str, note: str = "") -> None:
-        self.p.say()
-        self.p.say(Text(clean(text), style="bold"))
+        self.say()
+        self.say(Text(clean(text), style="bold"))
         if note:
-            self.p.say(Text(clean(note), style="dim"))
+            self.say(Text(clean(note), style="dim"))
 
     def show(self, menu: Menu) -> None:
         """The numbered choices, each wrapped under its own text (never under the number)."""
-        from backmassage.render import Page
-
-        page = Page(self.p.console)
+        page = Page(self.console)
         width = len(str(len(menu.values)))
         for number, value in enumerate(menu.values, start=1):
             label = menu.labels[value]
-            flag = "" if _normal(label).startswith(value) else f"  ({value})"
+            # the value is shown too when the label does not say it: 'in many places  (widespread)'
+            flag = "" if re.sub(r"[\s_\-]+", "-", label.lower()).strip("-").startswith(value) else f"  ({value})"
             page.line(label, (flag, "dim"), prefix=(f"  {number:>{width}}  ", "bold"))
-        page.print(self.p.console)
+        page.print()
 
     def ask_location(self) -> None:
-        question, why = self.question("location")
+        question, why = self.words.questions["location"]
         menu = Menu("location", CHOICES["location"], self.knowledge)
         self.heading(question)
         self.show(menu)
@@ -471,41 +404,43 @@ class Interview:
                 raise WrongAnswer(f"This one is needed: type a number from 1 to {len(menu.values)}, or a name.")
             return value
 
-        value = self.p.ask(Text("Number or name ", style="dim"), parse, why)
-        self.p.echo(menu.labels[value])
+        value = self.ask(Text("Number or name ", style="dim"), parse, why)
+        self.echo(menu.labels[value])
         self.set(location=value)
         self.given.add("location")
 
-    def should_ask(self, name: str) -> bool:
-        return name not in self.given and name not in self.asked and can_change(self.answers, self.knowledge, name)
+    def begin(self, name: str) -> str | None:
+        """Why a question is asked, once its heading is shown; None when it is not to be asked
+        (it was given or asked already, or no answer to it could change the advice)."""
+        if name in self.given or name in self.asked or not can_change(self.answers, self.knowledge, name):
+            return None
+        self.asked.add(name)
+        question, why = self.words.questions[name]
+        self.heading(question)
+        return why
 
     def ask_age(self) -> None:
-        if not self.should_ask("age"):
-            return
-        self.asked.add("age")
-        question, why = self.question("age")
-        self.heading(question)
-        age = self.p.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
-        self.p.echo(f"{age} years" if age is not None else "not answered")
-        self.set(age=age)
+        why = self.begin("age")
+        if why is not None:
+            age = self.ask(Text("Years, Enter to skip ", style="dim"), parse_age_reply, why)
+            self.echo(f"{age} years" if age is not None else "not answered")
+            self.set(age=age)
 
     def ask_screen(self) -> None:
         if self.answers.screened:
             return
         to_ask = [s for s in api.warning_signs_to_ask(self.answers, self.knowledge) if s not in self.asked_signs]
-        if not to_ask:
-            return
-        if not self.asked_signs:
-            self.p.say()
-            self.p.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
+        if to_ask and not self.asked_signs:
+            self.say()
+            self.say("Some safety questions first: answer y (yes), n (no) or not sure.", style="bold")
         for sign in to_ask:
             if self.stop_if_emergency():
                 return
             warning = self.words.warning_signs[sign]
             self.asked_signs.add(sign)
-            reply = self.p.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
-                               parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
-            self.p.echo({"yes": "yes", "no": "no", "unsure": "not sure"}[reply])
+            reply = self.ask(Text.assemble(clean(warning.question) + " ", ("y/n/not sure ", "dim")),
+                             parse_yes_no_unsure, warning.why, again=Text("y/n/not sure ", style="dim"))
+            self.echo("not sure" if reply == "unsure" else reply)
             if reply == "yes":
                 self.set(symptoms=tuple(v for v in CHOICES["symptoms"]
                                         if v in {*(self.answers.symptoms or ()), sign}))
@@ -513,48 +448,35 @@ class Interview:
                 self.set(unsure=tuple(v for v in WARNING_SIGNS if v in {*self.answers.unsure, sign}))
 
     def ask_single(self, name: str, empty: str = "not answered") -> None:
-        if not self.should_ask(name):
+        why = self.begin(name)
+        if why is None:
             return
-        self.asked.add(name)
-        question, why = self.question(name)
-        values = CHOICES[name] if name != "pressure" else CHOICES["pressure"]
-        menu = Menu(name, values, self.knowledge)
-        self.heading(question)
+        menu = Menu(name, CHOICES[name], self.knowledge)
         self.show(menu)
         enter = "Enter to skip" if empty == "not answered" else f"Enter for {empty}"
-        value = self.p.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
-        self.p.echo(menu.labels[value] if value else empty)
+        value = self.ask(Text(f"Number or name, {enter} ", style="dim"), menu.single, why)
+        self.echo(menu.labels[value] if value else empty)
         self.set(**{name: value})
 
-    def ask_cause(self) -> None:
-        self.ask_single("cause")
-
-    def ask_pressure(self) -> None:
-        self.ask_single("pressure", empty="no preference")
-
     def ask_duration(self) -> None:
-        if not self.should_ask("duration"):
+        why = self.begin("duration")
+        if why is None:
             return
-        self.asked.add("duration")
-        question, why = self.question("duration")
-        self.heading(question)
-        reply = self.p.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
-                           parse_duration_reply, why)
-        if reply is None:
-            self.p.echo("not answered")
-            return
-        self.p.echo(describe_days(reply[0]))
-        self.set(duration_days=reply[0], duration=reply[1])
+        reply = self.ask(Text("For example 3 days, a week or 6 months, Enter to skip ", style="dim"),
+                         parse_duration_reply, why)
+        self.echo(describe_days(reply[0]) if reply else "not answered")
+        if reply:
+            self.set(duration_days=reply[0], duration=reply[1])
 
     def ask_list(self, name: str) -> None:
         """A list question, only its choices that could change the advice, in short menus."""
         if name in self.given or name in self.asked:
             return
-        relevant = relevant_values(self.answers, self.knowledge, name, _values(name))
+        relevant = relevant_values(self.answers, self.knowledge, name)
         if not relevant:
             return
         self.asked.add(name)
-        question, why = self.question(name)
+        question, why = self.words.questions[name]
         groups: list[tuple[str, list[str]]] = [("", relevant)]
         if len(relevant) > MENU_MAX:
             groups = [(title, [v for v in values if v in relevant]) for title, values in GROUPS.get(name, ())]
@@ -567,37 +489,23 @@ class Interview:
             menu = Menu(name, values, self.knowledge)
             self.heading(question, note)
             self.show(menu)
-            picked = self.p.ask(Text("Numbers or names, separated by commas; Enter or n for none ", style="dim"),
-                                menu.many, why + " Type numbers or names separated by commas, for example 1,3; "
-                                "press Enter or type n if none apply.")
-            self.p.echo("; ".join(menu.labels[v] for v in picked) or "none")
+            picked = self.ask(Text("Numbers or names, separated by commas; Enter or n for none ", style="dim"),
+                              menu.many, why + " Type numbers or names separated by commas, for example 1,3; "
+                              "press Enter or type n if none apply.")
+            self.echo("; ".join(menu.labels[v] for v in picked) or "none")
             chosen += picked
         self.set(**{name: tuple(v for v in CHOICES[name] if v in chosen)})
-
-    def ask_history(self) -> None:
-        self.ask_list("history")
-
-    def ask_symptoms(self) -> None:
-        self.ask_list("symptoms")
 
 
 def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read: ReadLine | None = None,
               console: Console | None = None) -> Answers:
-    """Ask, on stderr, for what the flags did not give; return all the answers.
-
-    Stops early when the answers so far already mean an emergency. Raises ``Quit`` (a
-    ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and
-    ``console`` are for tests.
-    """
-    if console is None:
-        color = False if no_color else wants_color()
-        console = Console(stderr=True, highlight=False, no_color=True if color is False else None)
-        console.width = layout_width(console.width)
-    prompter = Prompter(console, read or read_stdin_line)
+    """Ask, on stderr, for what the flags did not give; return all the answers. Raises ``Quit`` (a
+    ``KeyboardInterrupt``) on q, quit, exit, Ctrl-C or end of input. ``read`` and ``console`` are for tests."""
+    asking = Interview(answers, knowledge, console or make_console(no_color, stderr=True), read or read_stdin_line)
     try:
-        return Interview(answers, knowledge, prompter).run()
+        return asking.run()
     except Quit as stop:
-        prompter.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
+        asking.say("Stopped: nothing was advised. Run backmassage recommend again when you are ready.",
                      style="bold")
         stop.said = True
         raise
@@ -608,13 +516,7 @@ def interview(answers: Answers, knowledge: Any, *, no_color: bool = False, read:
 def answers_in_words(rec: Any, knowledge: Any) -> list[tuple[str, str]]:
     """(question, answer in words) for each answer, and what was asked of the warning signs."""
     a = rec.answers
-    words = knowledge.vocabulary
-
-    def label(answer: str, value: str) -> str:
-        try:
-            return words.label(answer, value)
-        except KeyError:
-            return value
+    label = knowledge.vocabulary.label
 
     def one(answer: str, value: str | None) -> str:
         return label(answer, value) if value else "not answered"

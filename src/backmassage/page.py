@@ -23,17 +23,17 @@ from typing import Any
 from backmassage.terminal import clean
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".text": "txt"}
-TITLE = "Back pain: what to ask your massage therapist"
-TITLES = {"emergency": "Back pain: go to emergency care now", "urgent": "Back pain: see a doctor first",
-          "see-clinician": "Back pain: see a clinician, then what to ask your massage therapist",
-          "massage": TITLE}
-TRIAGE = {
-    "emergency": ("Emergency", "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local "
-                               "emergency number. Do not book a massage."),
-    "urgent": ("Urgent", "See a doctor today, or within 24-48 hours at the latest. Do not book a massage first."),
-    "see-clinician": ("See a clinician first", "Get cleared by a doctor or physiotherapist before you book "
-                                               "a massage. The massage below is for after that."),
-    "massage": ("Massage", "Book a registered massage therapist (RMT)."),
+TRIAGE = {  # triage: (the page's title, the triage in words, what to do)
+    "emergency": ("Back pain: go to emergency care now", "Emergency",
+                  "Go to emergency care now: call 999 (UK), 911 (US), 112 (EU) or your local emergency number. "
+                  "Do not book a massage."),
+    "urgent": ("Back pain: see a doctor first", "Urgent",
+               "See a doctor today, or within 24-48 hours at the latest. Do not book a massage first."),
+    "see-clinician": ("Back pain: see a clinician, then what to ask your massage therapist", "See a clinician first",
+                      "Get cleared by a doctor or physiotherapist before you book a massage. "
+                      "The massage below is for after that."),
+    "massage": ("Back pain: what to ask your massage therapist", "Massage",
+                "Book a registered massage therapist (RMT)."),
 }
 DISCLAIMER = ("This is not a diagnosis and not medical advice. It points you to a registered massage therapist "
               "(RMT) or a doctor; if in doubt, ask a healthcare professional.")
@@ -66,9 +66,7 @@ def _dose(technique: dict[str, Any]) -> list[Answer]:
 
 
 def _safe_url(url: Any) -> str | None:
-    if isinstance(url, str) and re.match(r"https?://[^\s<>\"']+$", url):
-        return url
-    return None
+    return url if isinstance(url, str) and re.match(r"https?://[^\s<>\"']+$", url) else None
 
 
 def _grouped_avoid(avoid: Sequence[dict[str, Any]]) -> list[Answer]:
@@ -82,21 +80,18 @@ def _grouped_avoid(avoid: Sequence[dict[str, Any]]) -> list[Answer]:
 def build(result: dict[str, Any], answers: Sequence[Answer], *, date: _dt.date | None = None,
           command: str | None = None) -> dict[str, Any]:
     """The page's content, in order, as plain data (every format is drawn from this)."""
-    date = date or _dt.date.today()
-    label, action = TRIAGE[result["triage"]]
+    title, label, action = TRIAGE[result["triage"]]
     massage = result["triage"] not in ("emergency", "urgent")
     techniques = result.get("techniques") or []
     return {
-        "title": TITLES[result["triage"]],
-        "date": date.isoformat(),
+        "title": title,
+        "date": (date or _dt.date.today()).isoformat(),
         "triage": result["triage"],
         "triage_label": label,
         "action": action,
         "red_flags": [(f["name"], f["advice"]) for f in result.get("red_flags") or []],
         "answers": list(answers),
-        "not_asked": list(result.get("not_asked") or []),
-        "unsure": list(result.get("unsure") or []),
-        "condition": (result["condition"] or {}).get("name") if massage and result.get("condition") else None,
+        "condition": result["condition"]["name"] if massage and result.get("condition") else None,
         "best": techniques[0] if massage and techniques else None,
         "others": techniques[1:] if massage else [],
         "avoid": _grouped_avoid(result.get("avoid") or []),
@@ -124,8 +119,7 @@ def save(path: str | os.PathLike[str], result: dict[str, Any], answers: Sequence
     target = Path(path)
     if target.exists() and not target.is_file():
         raise ValueError(f"--save: {clean(str(path))!r} is not a regular file; give a file name")
-    with open(target, "w", encoding="utf-8", newline="\n") as out:
-        out.write(content)
+    target.write_text(content, encoding="utf-8", newline="\n")
     return target
 
 
@@ -145,13 +139,18 @@ def to_text(page: dict[str, Any]) -> str:
     def heading(title: str) -> None:
         out.extend(["", title.upper(), "-" * len(title)])
 
+    def section(title: str, items: list[str], marker: str) -> None:
+        if items:
+            heading(title)
+            for item in items:
+                out.extend(_wrap(item, "  ", marker))
+
     out += [page["title"], "=" * len(page["title"]), f"Date: {page['date']}", ""]
     out += _wrap(f"{page['triage_label'].upper()}: {page['action']}")
     if page["red_flags"]:
         heading("Warning signs")
         for name, advice in page["red_flags"]:
-            out += _wrap(name, "  ", "! ")
-            out += _wrap(advice, "  ")
+            out += _wrap(name, "  ", "! ") + _wrap(advice, "  ")
     heading("Your answers")
     width = max((len(q) for q, _ in page["answers"]), default=0)
     for question, answer in page["answers"]:
@@ -169,24 +168,11 @@ def to_text(page: dict[str, Any]) -> str:
         if page["others"]:
             out += ["", *_wrap("Also suitable: " + "; ".join(
                 f"{t['name']} ({_pressure(t.get('pressure') or [])} pressure)" for t in page["others"]) + ".")]
-    if page["avoid"]:
-        heading("Avoid")
-        for name, reason in page["avoid"]:
-            out += _wrap(f"{name}: {reason}", "  ", "x ")
-    if page["cautions"]:
-        heading("Be careful")
-        for caution in page["cautions"]:
-            out += _wrap(caution, "  ", "! ")
-    if page["therapist_note"]:
-        heading("For your therapist")
-        out += _wrap(page["therapist_note"], "  ", "  ")
-    if page["self_care"]:
-        heading("Between sessions")
-        for item in page["self_care"]:
-            out += _wrap(item, "  ", "* ")
-    heading("Why this advice")
-    for sentence in page["explanation"]:
-        out += _wrap(sentence, "  ", "* ")
+    section("Avoid", [f"{name}: {reason}" for name, reason in page["avoid"]], "x ")
+    section("Be careful", page["cautions"], "! ")
+    section("For your therapist", [page["therapist_note"]] if page["therapist_note"] else [], "  ")
+    section("Between sessions", page["self_care"], "* ")
+    section("Why this advice", page["explanation"], "* ")
     if page["sources"]:
         heading("Sources")
         for number, (title, url, kind) in enumerate(page["sources"], start=1):
@@ -209,19 +195,20 @@ _MD_LINE_START = re.compile(r"^([#>+-]|\d+[.)])")
 def _md(text: Any) -> str:
     """Text that Markdown shows as it is: its few active characters escaped, and nothing that
     would start a heading, a quote or a list."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", clean(text))
-    return _MD_LINE_START.sub(r"\\\1", escaped)
+    return _MD_LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", clean(text)))
 
 
 def to_markdown(page: dict[str, Any]) -> str:
     out = [f"# {_md(page['title'])}", "", f"Date: {page['date']}", "",
            f"**{_md(page['triage_label'])}:** {_md(page['action'])}"]
-    if page["red_flags"]:
-        out += ["", "## Warning signs", ""]
-        for name, advice in page["red_flags"]:
-            out += [f"- **{_md(name)}.** {_md(advice)}"]
-    out += ["", "## Your answers", "", "| Question | Answer |", "| --- | --- |"]
-    out += [f"| {_md(q)} | {_md(a)} |" for q, a in page["answers"]]
+
+    def section(title: str, lines: list[str]) -> None:
+        if lines:
+            out.extend(["", f"## {title}", "", *lines])
+
+    section("Warning signs", [f"- **{_md(name)}.** {_md(advice)}" for name, advice in page["red_flags"]])
+    section("Your answers", ["| Question | Answer |", "| --- | --- |",
+                             *(f"| {_md(q)} | {_md(a)} |" for q, a in page["answers"])])
     if page["condition"]:
         out += ["", f"Your answers fit: **{_md(page['condition'])}**."]
     if page["best"]:
@@ -232,20 +219,14 @@ def to_markdown(page: dict[str, Any]) -> str:
             out += ["", _md(best["why"])]
         if page["others"]:
             out += ["", "Also suitable: " + "; ".join(_md(t["name"]) for t in page["others"]) + "."]
-    if page["avoid"]:
-        out += ["", "## Avoid", ""] + [f"- **{_md(n)}**: {_md(r)}" for n, r in page["avoid"]]
-    if page["cautions"]:
-        out += ["", "## Be careful", ""] + [f"- {_md(c)}" for c in page["cautions"]]
-    if page["therapist_note"]:
-        out += ["", "## For your therapist", "", f"> {_md(page['therapist_note'])}"]
-    if page["self_care"]:
-        out += ["", "## Between sessions", ""] + [f"- {_md(c)}" for c in page["self_care"]]
-    out += ["", "## Why this advice", ""] + [f"- {_md(s)}" for s in page["explanation"]]
-    if page["sources"]:
-        out += ["", "## Sources", ""]
-        for number, (title, url, kind) in enumerate(page["sources"], start=1):
-            shown = f"[{_md(title)}](<{url}>)" if url else _md(title)
-            out.append(f"{number}. {shown}" + (f" ({_md(kind)})" if kind else ""))
+    section("Avoid", [f"- **{_md(n)}**: {_md(r)}" for n, r in page["avoid"]])
+    section("Be careful", [f"- {_md(c)}" for c in page["cautions"]])
+    section("For your therapist", [f"> {_md(page['therapist_note'])}"] if page["therapist_note"] else [])
+    section("Between sessions", [f"- {_md(c)}" for c in page["self_care"]])
+    section("Why this advice", [f"- {_md(s)}" for s in page["explanation"]])
+    section("Sources", [f"{number}. " + (f"[{_md(title)}](<{url}>)" if url else _md(title))
+                        + (f" ({_md(kind)})" if kind else "")
+                        for number, (title, url, kind) in enumerate(page["sources"], start=1)])
     out += ["", "---", "", _md(DISCLAIMER), "",
             f"Knowledge {_md(page['version'])}, fingerprint `{clean(page['fingerprint'])}`."]
     if page["command"]:
@@ -255,51 +236,8 @@ def to_markdown(page: dict[str, Any]) -> str:
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-CSS = """
-@page { size: A4; margin: 12mm 14mm; }
-* { box-sizing: border-box; }
-body { font: 10pt/1.35 Georgia, "Times New Roman", serif; color: #111; max-width: 46em;
-       margin: 1.5em auto; padding: 0 1em; }
-h1 { font: bold 17pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: 0 0 .2em; }
-h2 { font: bold 11pt/1.2 system-ui, "Helvetica Neue", Arial, sans-serif; margin: .9em 0 .3em;
-     padding-bottom: .15em; border-bottom: 1px solid #bbb; break-after: avoid; }
-.date { color: #555; margin: 0 0 .8em; }
-.triage { border: 2px solid; border-radius: 6px; padding: .5em .8em; margin: .6em 0 .2em;
-          font-family: system-ui, "Helvetica Neue", Arial, sans-serif; }
-.triage strong { text-transform: uppercase; letter-spacing: .04em; margin-right: .5em; }
-.massage { border-color: #2e7d32; background: #eef7ee; }
-.see-clinician { border-color: #b58900; background: #fdf6e0; }
-.urgent { border-color: #d35400; background: #fdeee4; }
-.emergency { border-color: #c62828; background: #fdecec; }
-.flags { border-left: 5px solid #c62828; padding: .2em .9em; margin: .6em 0; }
-.flags p { margin: .3em 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .18em .6em .18em 0; }
-th { font-weight: normal; color: #444; width: 11em; }
-.answers tr { border-bottom: 1px solid #e4e4e4; }
-.ask { display: grid; grid-template-columns: 1fr; gap: .2em; }
-.technique { font-size: 12.5pt; font-weight: bold; margin: .1em 0 .2em; }
-.dose th { width: 9em; }
-.note { border: 1px dashed #777; border-radius: 6px; padding: .5em .8em; margin: .4em 0; font-style: italic;
-        break-inside: avoid; }
-ul { margin: .2em 0; padding-left: 1.3em; }
-li { margin: .12em 0; }
-.avoid li::marker { content: "\\2717  "; color: #c62828; }
-.small, .sources { font-size: 8pt; line-height: 1.3; }
-.sources ol { columns: 2; column-gap: 1.5em; margin: 0; padding-left: 1.6em; }
-.sources li { break-inside: avoid; }
-.sources a, .url { word-break: break-all; color: #0645ad; }
-.kind { color: #666; }
-footer { margin-top: .8em; padding-top: .3em; border-top: 1px solid #bbb; font-size: 8pt; color: #444; }
-footer p { margin: .2em 0; }
-code { font: 8.5pt ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
-section { break-inside: auto; }
-@media print {
-  body { margin: 0; max-width: none; padding: 0; }
-  a { color: #111; text-decoration: none; }
-  .sources a::after { content: ""; }
-}
-"""
+CSS = Path(__file__).with_name("page.css")
+"""The page's style: for A4 paper, one or two pages when printed."""
 
 
 def _h(text: Any) -> str:
@@ -310,54 +248,48 @@ def to_html(page: dict[str, Any]) -> str:
     out = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_h(page['title'])} ({_h(page['date'])})</title>",
-           "<style>" + CSS + "</style>", "</head>", "<body>", "<header>",
+           "<style>\n" + CSS.read_text(encoding="utf-8") + "</style>", "</head>", "<body>", "<header>",
            f"<h1>{_h(page['title'])}</h1>", f'<p class="date">{_h(page["date"])}</p>',
            f'<p class="triage {_h(page["triage"])}"><strong>{_h(page["triage_label"])}</strong>'
            f"{_h(page['action'])}</p>", "</header>"]
-    if page["red_flags"]:
-        out += ['<section class="flags">', "<h2>Warning signs</h2>"]
-        out += [f"<p><strong>{_h(name)}.</strong> {_h(advice)}</p>" for name, advice in page["red_flags"]]
-        out.append("</section>")
+
+    def section(title: str, lines: list[str], opening: str = "<section>") -> None:
+        if lines:
+            out.extend([opening, f"<h2>{title}</h2>", *lines, "</section>"])
+
+    def bullets(items: list[str], opening: str = "<ul>") -> list[str]:
+        return [opening, *items, "</ul>"] if items else []
+
+    section("Warning signs", [f"<p><strong>{_h(name)}.</strong> {_h(advice)}</p>"
+                              for name, advice in page["red_flags"]], '<section class="flags">')
     if page["therapist_note"]:
-        out += ["<section>", "<h2>For your therapist</h2>", f'<p class="note">{_h(page["therapist_note"])}</p>',
-                "</section>"]
+        section("For your therapist", [f'<p class="note">{_h(page["therapist_note"])}</p>'])
     if page["best"]:
         best = page["best"]
-        out += ["<section>", "<h2>The massage to ask for</h2>", f'<p class="technique">{_h(best["name"])}</p>',
-                '<table class="dose">']
-        out += [f"<tr><th>{_h(name)}</th><td>{_h(value)}</td></tr>" for name, value in _dose(best)]
-        out.append("</table>")
+        lines = [f'<p class="technique">{_h(best["name"])}</p>', '<table class="dose">',
+                 *(f"<tr><th>{_h(name)}</th><td>{_h(value)}</td></tr>" for name, value in _dose(best)), "</table>"]
         if page["condition"]:
-            out.append(f"<p>Your answers fit: <strong>{_h(page['condition'])}</strong>.</p>")
+            lines.append(f"<p>Your answers fit: <strong>{_h(page['condition'])}</strong>.</p>")
         if best.get("why"):
-            out.append(f"<p>{_h(best['why'])}</p>")
+            lines.append(f"<p>{_h(best['why'])}</p>")
         if page["others"]:
-            out.append("<p>Also suitable: " + "; ".join(
+            lines.append("<p>Also suitable: " + "; ".join(
                 f"{_h(t['name'])} ({_h(_pressure(t.get('pressure') or []))} pressure)" for t in page["others"])
                 + ".</p>")
-        out.append("</section>")
-    if page["avoid"]:
-        out += ["<section>", "<h2>Avoid</h2>", '<ul class="avoid">']
-        out += [f"<li><strong>{_h(name)}</strong>: {_h(reason)}</li>" for name, reason in page["avoid"]]
-        out += ["</ul>", "</section>"]
-    if page["cautions"]:
-        out += ["<section>", "<h2>Be careful</h2>", "<ul>"] + [f"<li>{_h(c)}</li>" for c in page["cautions"]]
-        out += ["</ul>", "</section>"]
-    if page["self_care"]:
-        out += ["<section>", "<h2>Between sessions</h2>", "<ul>"] + [f"<li>{_h(c)}</li>" for c in page["self_care"]]
-        out += ["</ul>", "</section>"]
-    out += ["<section>", "<h2>Your answers</h2>", '<table class="answers">']
-    out += [f"<tr><th>{_h(q)}</th><td>{_h(a)}</td></tr>" for q, a in page["answers"]]
-    out += ["</table>", "</section>"]
-    out += ['<section class="small">', "<h2>Why this advice</h2>", "<ul>"]
-    out += [f"<li>{_h(s)}</li>" for s in page["explanation"]] + ["</ul>", "</section>"]
-    if page["sources"]:
-        out += ['<section class="sources">', "<h2>Sources</h2>", "<ol>"]
-        for title, url, kind in page["sources"]:
-            kind_html = f' <span class="kind">({_h(kind)})</span>' if kind else ""
-            link = f'<br><a class="url" href="{_h(url)}">{_h(url)}</a>' if url else ""
-            out.append(f"<li>{_h(title)}{kind_html}{link}</li>")
-        out += ["</ol>", "</section>"]
+        section("The massage to ask for", lines)
+    section("Avoid", bullets([f"<li><strong>{_h(name)}</strong>: {_h(reason)}</li>" for name, reason in page["avoid"]],
+                             '<ul class="avoid">'))
+    section("Be careful", bullets([f"<li>{_h(c)}</li>" for c in page["cautions"]]))
+    section("Between sessions", bullets([f"<li>{_h(c)}</li>" for c in page["self_care"]]))
+    section("Your answers", ['<table class="answers">',
+                             *(f"<tr><th>{_h(q)}</th><td>{_h(a)}</td></tr>" for q, a in page["answers"]), "</table>"])
+    section("Why this advice", bullets([f"<li>{_h(s)}</li>" for s in page["explanation"]]), '<section class="small">')
+    sources = []
+    for title, url, kind in page["sources"]:
+        kind_html = f' <span class="kind">({_h(kind)})</span>' if kind else ""
+        link = f'<br><a class="url" href="{_h(url)}">{_h(url)}</a>' if url else ""
+        sources.append(f"<li>{_h(title)}{kind_html}{link}</li>")
+    section("Sources", ["<ol>", *sources, "</ol>"] if sources else [], '<section class="sources">')
     out += ["<footer>", f"<p>{_h(DISCLAIMER)}</p>",
             f"<p>Knowledge {_h(page['version'])}, fingerprint <code>{_h(page['fingerprint'])}</code>. "
             f"Made by backmassage on {_h(page['date'])}.</p>"]

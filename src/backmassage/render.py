@@ -4,10 +4,8 @@ The answer comes in two sizes. The short one (the default) is what a person in p
 on one screen: what to do, the massage to ask for (pressure, length, how often), what to
 avoid and why, the cautions that matter most, what was not asked, and where the rest is.
 For an ordinary case it fits 24 lines of 80 columns (tests/test_render.py checks it), and
-when it would not, the least needed parts go first: the reason for the massage, then the
-third caution. ``--details`` adds the rest: the condition, every technique with its
-benefits, self-care, the note for the therapist, the whole explanation and the sources
-with their links. Warning signs always come first, whole, in a panel.
+when it would not, the least needed parts go first (``SHORTER``). ``--details`` adds the
+rest, with the sources and their links. Warning signs always come first, whole, in a panel.
 
 Lines are wrapped here, between words only (never inside a word, never at a hyphen, never
 inside a URL: a word longer than the line is left whole for the terminal to fold), at a
@@ -53,35 +51,23 @@ Labels = Callable[[str, str], str]
 
 
 def make_console(no_color: bool = False, **options: Any) -> Console:
-    width = options.pop("width", None)
-    color = False if no_color else wants_color()
-    console = Console(highlight=False, no_color=True if color is False else None, width=width, **options)
-    if width is None:
+    console = Console(highlight=False, no_color=True if no_color or wants_color() is False else None, **options)
+    if options.get("width") is None:
         console.width = layout_width(console.width)
     return console
 
 
-class Marks:
-    """The little signs in front of lines, in ASCII where the terminal cannot show Unicode."""
-
-    def __init__(self, console: Console):
-        fancy = unicode_ok(console.file)
-        self.bullet = "•" if fancy else "*"
-        self.avoid = "✗" if fancy else "x"
-        self.caution = "!"
-        self.plus = "+"
-        self.dot = "·" if fancy else "-"
-        self.arrow = "→" if fancy else "->"
-
-
 class Page:
-    """Lines of styled text, wrapped between words to a width, printed in one go."""
+    """Lines of styled text, wrapped between words to a width, printed in one go. Its marks (the
+    little signs in front of lines) are ASCII where the terminal cannot show Unicode."""
 
     def __init__(self, console: Console):
         self.console = console
         self.width = layout_width(console.width)
         self.text = Text()
-        self.marks = Marks(console)
+        fancy = unicode_ok(console.file)
+        self.bullet = "•" if fancy else "*"
+        self.cross = "✗" if fancy else "x"
 
     @property
     def lines(self) -> int:
@@ -104,18 +90,16 @@ class Page:
             line.rstrip()
         return lines
 
-    def line(self, *pieces: str | tuple[str, str], style: str = "", prefix: Text | tuple[str, str] | None = None) -> None:
+    def line(self, *pieces: str | tuple[str, str], style: str = "",
+             prefix: Text | tuple[str, str] | None = None) -> None:
         """One paragraph of (text, style) pieces, wrapped; ``prefix`` (a marker) hangs before it."""
         text = Text(style=style)
         for piece in pieces:
             content, piece_style = (piece, "") if isinstance(piece, str) else piece
             text.append(clean(content), style=piece_style)
-        if isinstance(prefix, tuple):
-            prefix = Text(prefix[0], style=prefix[1])
-        hang = prefix.cell_len if prefix is not None else 0
-        for number, line in enumerate(self._wrapped(text, self.width - hang)):
-            if prefix is not None:
-                self.text.append_text(prefix if number == 0 else Text(" " * hang))
+        hanging = Text(*prefix) if isinstance(prefix, tuple) else prefix or Text()
+        for number, line in enumerate(self._wrapped(text, self.width - hanging.cell_len)):
+            self.text.append_text(hanging if number == 0 else Text(" " * hanging.cell_len))
             self.text.append_text(line)
             self.text.append("\n")
 
@@ -127,17 +111,26 @@ class Page:
         self.blank()
         self.line((title, "bold underline"))
 
-    def bullets(self, items: Sequence[str], marker: str, style: str = "") -> None:
-        for item in items:
-            self.item(marker, item, style)
+    def section(self, title: str, items: Sequence[str] | None, marker: str, style: str = "") -> None:
+        """A heading and its items, one per marked line; nothing when there are no items."""
+        if items:
+            self.heading(title)
+            for item in items:
+                self.item(marker, item, style)
 
     def item(self, marker: str, content: str | Sequence[str | tuple[str, str]], style: str = "") -> None:
-        pieces = [content] if isinstance(content, str) else list(content)
+        pieces = [content] if isinstance(content, str) else content
         self.line(*pieces, prefix=(f"{clean(marker):<{INDENT - 1}} ", style))
 
     def verbatim(self, text: str, style: str = "") -> None:
         """A line never wrapped (a command to copy, a URL): the terminal folds it if it must."""
         self.text.append(clean(text) + "\n", style=style)
+
+    def link(self, url: str | None) -> None:
+        """A source's URL, whole, under its title."""
+        if url:
+            self.text.append(" " * INDENT)
+            self.verbatim(url, style="dim")
 
     def banner(self, label: str, style: str, action: str) -> None:
         tag = f" {label} "
@@ -147,9 +140,9 @@ class Page:
             return
         self.line((action, "bold"), prefix=Text.assemble((tag, style), "  "))
 
-    def print(self, console: Console) -> None:
+    def print(self) -> None:
         self.text.rstrip()
-        console.print(self.text, soft_wrap=True)  # wrapped already, between words
+        self.console.print(self.text, soft_wrap=True)  # wrapped already, between words
 
 
 # --- the words of an answer --------------------------------------------------------------------
@@ -157,9 +150,7 @@ class Page:
 def pressure_words(pressure: Sequence[str]) -> str:
     if not pressure:
         return ""
-    if len(pressure) == 1:
-        return f"{pressure[0]} pressure"
-    return f"{pressure[0]} to {pressure[-1]} pressure"
+    return f"{pressure[0]} pressure" if len(pressure) == 1 else f"{pressure[0]} to {pressure[-1]} pressure"
 
 
 def dose_words(technique: Any) -> str:
@@ -182,45 +173,21 @@ def match_words(score: float) -> str:
     return "a fair match" if score >= 0.5 else "a weak match"
 
 
-def grouped_avoid(rec: Any) -> list[tuple[str, str]]:
-    """(names, reason) with the techniques that share a reason named together."""
-    groups: dict[str, list[str]] = {}
-    for avoid in rec.avoid:
-        groups.setdefault(avoid.reason, []).append(avoid.name or avoid.id)
-    return [(", ".join(names), reason) for reason, names in groups.items()]
+def _notes(rec: Any, page: Page, labels: Labels | None, unsure: bool = True) -> None:
+    """The warning signs the person was not sure of (``unsure``), and those not asked."""
+    def signs(values: Sequence[str]) -> str:
+        return "; ".join(labels("symptoms", value) if labels else value for value in values)
 
-
-def steps(rec: Any, *kinds: str) -> list[str]:
-    """The explanation sentences of the given steps (all of them when the steps are not known)."""
-    if not rec.explanation_steps:
-        return list(rec.explanation)
-    return [sentence for sentence, kind in zip(rec.explanation, rec.explanation_steps) if kind in kinds]
-
-
-def _label(labels: Labels | None, answer: str, value: str) -> str:
-    if labels is None:
-        return value
-    try:
-        return labels(answer, value)
-    except (KeyError, LookupError):
-        return value
-
-
-def not_asked_words(rec: Any, labels: Labels | None) -> str | None:
-    if not rec.not_asked:
-        return None
-    signs = "; ".join(_label(labels, "symptoms", s) for s in rec.not_asked)
-    if rec.triage in NO_TECHNIQUES_AT:
-        return f"Not asked about: {signs}. If you have any of these, tell the doctor."
-    return (f"Not asked about: {signs}. These warning signs were not asked, so this advice cannot rule "
-            "them out: if you have any of them, see a doctor before booking a massage.")
-
-
-def unsure_words(rec: Any, labels: Labels | None) -> str | None:
-    if not rec.unsure:
-        return None
-    signs = "; ".join(_label(labels, "symptoms", s) for s in rec.unsure)
-    return f"You were not sure about: {signs}. The advice treats this as a possible warning sign."
+    if unsure and rec.unsure:
+        page.blank()
+        page.line(f"You were not sure about: {signs(rec.unsure)}. The advice treats this as a possible warning sign.")
+    if rec.not_asked:
+        page.blank()
+        if rec.triage in NO_TECHNIQUES_AT:
+            page.line((f"Not asked about: {signs(rec.not_asked)}. If you have any of these, tell the doctor.", "bold"))
+        else:
+            page.line((f"Not asked about: {signs(rec.not_asked)}. These warning signs were not asked, so this advice "
+                       "cannot rule them out: if you have any of them, see a doctor before booking a massage.", "bold"))
 
 
 # --- the answer ----------------------------------------------------------------------------------
@@ -230,18 +197,16 @@ def render_recommendation(rec: Any, console: Console, *, labels: Labels | None =
     """The answer, most important first. ``rerun``: the command that gives it again with no question."""
     if rec.red_flags:
         warning_panel(rec, console)
-    if details:
-        page = detailed_page(rec, console, labels, rerun)
-    else:
-        page = short_page(rec, console, labels, rerun)
-    page.print(console)
+    (detailed_page if details else short_page)(rec, console, labels, rerun).print()
+
+
+SHORTER = ((True, SHORT_CAUTIONS, True), (False, SHORT_CAUTIONS, True), (False, 2, True), (False, 2, False))
+"""(the reason for the massage, how many cautions, the other massages): each less than the one before."""
 
 
 def short_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
     """The short answer, dropping the least needed parts until it fits one screen."""
-    page = Page(console)
-    for why, cautions, others in ((True, SHORT_CAUTIONS, True), (False, SHORT_CAUTIONS, True), (False, 2, True),
-                                  (False, 2, False)):
+    for why, cautions, others in SHORTER:
         page = Page(console)
         _short(rec, page, labels, rerun, why=why, cautions=cautions, others=others)
         if page.lines <= SCREEN_LINES - 1:  # and a line for the shell's prompt
@@ -249,54 +214,60 @@ def short_page(rec: Any, console: Console, labels: Labels | None, rerun: str | N
     return page
 
 
-def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int,
-           others: bool = True) -> None:
-    marks = page.marks
+def _opening(rec: Any, page: Page) -> None:
     if rec.red_flags:
         page.text.append("\n")  # a line between the warning panel and the rest
     else:
         label, style, _, action = TRIAGE_BANNER[rec.triage]
         page.banner(label, style, action)
+
+
+def _massage_heading(rec: Any, page: Page) -> None:
+    cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
+    page.heading("Massage to ask for" + cleared)
+
+
+def _avoid(rec: Any, page: Page) -> None:
+    """What to avoid, the techniques that share a reason named together."""
+    groups: dict[str, list[str]] = {}
+    for avoid in rec.avoid:
+        groups.setdefault(avoid.reason, []).append(avoid.name or avoid.id)
+    if groups:
+        page.heading("Avoid")
+    for reason, names in groups.items():
+        page.item(page.cross, [(", ".join(names), "bold"), f": {reason}"], style="bold red")
+
+
+def _short(rec: Any, page: Page, labels: Labels | None, rerun: str | None, *, why: bool, cautions: int,
+           others: bool) -> None:
+    _opening(rec, page)
     if rec.triage in NO_TECHNIQUES_AT:
-        page.heading("Why")
-        page.bullets(steps(rec, "triage")[:1], marks.bullet)
+        reasons = [sentence for sentence, step in zip(rec.explanation, rec.explanation_steps) if step == "triage"]
+        page.section("Why", reasons[:1], page.bullet)
+        _notes(rec, page, labels, unsure=False)  # the warning panel says what is unsure already
     else:
         page.blank()
         if rec.condition:
             page.line("Your answers fit: ", (clean(rec.condition.name), "bold"),
                       f", {match_words(rec.condition.score)}.")
         _best_technique(rec, page, why=why, others=others)
-        if rec.avoid:
-            page.heading("Avoid")
-            for names, reason in grouped_avoid(rec):
-                page.item(marks.avoid, [(names, "bold"), f": {reason}"], style="bold red")
-        if rec.cautions and cautions:
-            page.heading("Be careful")
-            page.bullets(list(rec.cautions[:cautions]), marks.caution, style="bold yellow")
-    shown = [not_asked_words(rec, labels)]
-    if rec.triage not in NO_TECHNIQUES_AT:  # there, the warning panel says it already
-        shown.insert(0, unsure_words(rec, labels))
-    for words in shown:
-        if words:
-            page.blank()
-            page.line((words, "bold" if words.startswith("Not asked") else ""))
+        _avoid(rec, page)
+        page.section("Be careful", rec.cautions[:cautions], "!", style="bold yellow")
+        _notes(rec, page, labels)
     page.blank()
-    more = "More: --details for the rest, with the sources"
-    if rec.triage not in NO_TECHNIQUES_AT:
-        more = "More: --details for the rest, --save advice.html for your therapist"
-    page.line((more + ".", "dim"))
+    more = "with the sources" if rec.triage in NO_TECHNIQUES_AT else "--save advice.html for your therapist"
+    page.line((f"More: --details for the rest, {more}.", "dim"))
     if rerun:
         page.line(("Run this again without the questions:", "dim"))
         command_lines(page, rerun)
     page.line((DISCLAIMER, "dim"))
 
 
-def _best_technique(rec: Any, page: Page, *, why: bool, others: bool = True) -> None:
+def _best_technique(rec: Any, page: Page, *, why: bool, others: bool) -> None:
     if not rec.techniques:
         page.line("No massage technique suits these answers: ask a doctor or physiotherapist what would.")
         return
-    cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
-    page.heading("Massage to ask for" + cleared)
+    _massage_heading(rec, page)
     best = rec.techniques[0]
     dose = dose_words(best)
     page.line((clean(best.name), "bold cyan"), (f": {dose}." if dose else "."))
@@ -326,16 +297,12 @@ def command_lines(page: Page, command: str) -> None:
             parts[-1] += " " + shlex.quote(word)
         else:
             parts.append(shlex.quote(word))
-    lines: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current} {part}" if current else part
-        if current and len(candidate) + 2 > page.width:
-            lines.append(current)
-            current = "  " + part
+    lines = [""]
+    for part in parts:  # with room for the " \\" that ends all lines but the last
+        if lines[-1] and len(f"{lines[-1]} {part}") + 2 > page.width:
+            lines.append("  " + part)
         else:
-            current = candidate
-    lines.append(current)
+            lines[-1] = f"{lines[-1]} {part}" if lines[-1] else part
     for number, line in enumerate(lines):
         page.verbatim(line + (" \\" if number < len(lines) - 1 else ""), style="bold")
 
@@ -352,7 +319,7 @@ def warning_panel(rec: Any, console: Console) -> None:
             page.line((flag.name, "bold"))
             page.line(flag.advice)
         page.blank()
-        page.print(console)
+        page.print()
         console.print()
         return
     from rich.console import Group
@@ -367,12 +334,7 @@ def warning_panel(rec: Any, console: Console) -> None:
 
 def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str | None) -> Page:
     page = Page(console)
-    marks = page.marks
-    if rec.red_flags:
-        page.text.append("\n")
-    else:
-        label, style, _, action = TRIAGE_BANNER[rec.triage]
-        page.banner(label, style, action)
+    _opening(rec, page)
     if rec.triage not in NO_TECHNIQUES_AT:
         if rec.condition:
             page.heading("What your answers point to")
@@ -383,46 +345,32 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
             if rec.alternatives:
                 page.line(("Also possible: " + ", ".join(a.name for a in rec.alternatives) + ".", "dim"))
         if rec.techniques:
-            cleared = " once a clinician has cleared you" if rec.triage == "see-clinician" else ""
-            page.heading("Massage to ask for" + cleared)
-            for number, technique in enumerate(rec.techniques, start=1):
-                dose = dose_words(technique)
-                page.blank() if number > 1 else None
-                page.line((f"{number}. {technique.name}", "bold cyan"), (f": {dose}." if dose else ""))
-                if technique.why:
-                    page.line(technique.why)
-                for benefit in technique.benefits:
-                    page.item(marks.plus, benefit, style="green")
-        if rec.avoid:
-            page.heading("Avoid")
-            for names, reason in grouped_avoid(rec):
-                page.item(marks.avoid, [(names, "bold"), f": {reason}"], style="bold red")
-        if rec.cautions:
-            page.heading("Be careful")
-            page.bullets(list(rec.cautions), marks.caution, style="bold yellow")
-        if rec.self_care:
-            page.heading("Between sessions")
-            page.bullets(list(rec.self_care), marks.bullet)
+            _massage_heading(rec, page)
+        for number, technique in enumerate(rec.techniques, start=1):
+            dose = dose_words(technique)
+            if number > 1:
+                page.blank()
+            page.line((f"{number}. {technique.name}", "bold cyan"), (f": {dose}." if dose else ""))
+            if technique.why:
+                page.line(technique.why)
+            for benefit in technique.benefits:
+                page.item("+", benefit, style="green")
+        _avoid(rec, page)
+        page.section("Be careful", rec.cautions, "!", style="bold yellow")
+        page.section("Between sessions", rec.self_care, page.bullet)
         if rec.therapist_note:
             page.heading("Tell your therapist")
             page.line((rec.therapist_note, "italic"))
-    page.heading("Why this advice")
-    page.bullets(list(rec.explanation), marks.bullet)
-    for words in (unsure_words(rec, labels), not_asked_words(rec, labels)):
-        if words:
-            page.blank()
-            page.line((words, "bold" if words.startswith("Not asked") else ""))
+    page.section("Why this advice", rec.explanation, page.bullet)
+    _notes(rec, page, labels)
     if rec.unanswered:
         page.blank()
         page.line("Not answered: " + ", ".join(rec.unanswered) + ".")
     if rec.sources:
         page.heading("Sources")
         for number, source in enumerate(rec.sources[:SOURCES_SHOWN], start=1):  # the strongest kinds first
-            kind = f" ({source.kind})" if getattr(source, "kind", None) else ""
-            page.item(f"{number}.", [source.title, (kind, "dim")])
-            if source.url:
-                page.text.append(" " * INDENT)
-                page.verbatim(source.url, style="dim")
+            page.item(f"{number}.", [source.title, (f" ({source.kind})" if source.kind else "", "dim")])
+            page.link(source.url)
         rest = rec.sources[SOURCES_SHOWN:]
         if rest:
             page.line(f"{len(rest)} more: {', '.join(source.id for source in rest)}. Read one with "
@@ -437,12 +385,14 @@ def detailed_page(rec: Any, console: Console, labels: Labels | None, rerun: str 
 
 # --- browsing ----------------------------------------------------------------------------------
 
+LIST_TITLES = {"conditions": "Back-pain patterns", "techniques": "Kinds of massage", "red-flags": "Red flags",
+               "contraindications": "Contraindications", "sources": "Sources"}
+
+
 def render_list(kind: str, items: list[dict[str, Any]], console: Console) -> None:
     """One line per item: its id, then its name (and a few words more), wrapped under the name."""
     page = Page(console)
-    title = {"conditions": "Back-pain patterns", "techniques": "Kinds of massage", "red-flags": "Red flags",
-             "contraindications": "Contraindications", "sources": "Sources"}[kind]
-    page.line((f"{title} ({len(items)})", "bold underline"))
+    page.line((f"{LIST_TITLES[kind]} ({len(items)})", "bold underline"))
     id_width = min(max((len(clean(item["id"])) for item in items), default=0) + 2, max(page.width // 3, 8))
     for item in items:
         extra = ""
@@ -460,7 +410,7 @@ def render_list(kind: str, items: list[dict[str, Any]], console: Console) -> Non
             page.line((item["name"], "bold"), (extra, "dim"), prefix=(f"{ident:<{id_width}}", "cyan"))
     page.blank()
     page.line(("Details: backmassage explain ID", "dim"))
-    page.print(console)
+    page.print()
 
 
 def render_items(items: list[dict[str, Any]], console: Console) -> None:
@@ -470,8 +420,8 @@ def render_items(items: list[dict[str, Any]], console: Console) -> None:
         render_item(item, console, shared=len(items) > 1)
 
 
-def _dose_words(dose: dict[str, Any]) -> str:
-    """'60-minute sessions; two or three times a week ... (for duration: at least 13 weeks)'."""
+def _dose_said(dose: dict[str, Any]) -> str:
+    """'60-minute sessions; two or three times a week ... (for duration: at least 13 weeks).'"""
     said = "; ".join(str(part).rstrip(".") for part in (
         f"{dose['session_minutes']}-minute sessions" if dose.get("session_minutes") else None,
         dose.get("frequency")) if part)
@@ -480,7 +430,6 @@ def _dose_words(dose: dict[str, Any]) -> str:
 
 def render_item(item: dict[str, Any], console: Console, shared: bool = False) -> None:
     page = Page(console)
-    marks = page.marks
     page.line((item["name"], "bold"), (f"  ({item['kind']} {item['id']})", "dim"))
     if shared:
         page.line(("This id names more than one thing; each is shown.", "dim"))
@@ -495,9 +444,7 @@ def render_item(item: dict[str, Any], console: Console, shared: bool = False) ->
         if item.get("question"):
             page.line(f"Warning-sign question: {item['question']}")
             page.line(f"Why it is asked: {item['why_asked']}")
-        if item.get("read_by"):
-            page.heading("Safety rules that read it")
-            page.bullets(item["read_by"], marks.bullet)
+        page.section("Safety rules that read it", item.get("read_by"), page.bullet)
     if item.get("triage"):
         page.line(f"Triage: {item['triage']}")
     if item.get("pressure"):
@@ -510,36 +457,21 @@ def render_item(item: dict[str, Any], console: Console, shared: bool = False) ->
             page.verbatim(item["url"])
         if item.get("original"):
             page.line(f"Original: {item['original']}")
-        if item.get("cited_by"):
-            page.heading("Used by")
-            page.bullets(item["cited_by"], marks.bullet)
-    if item.get("benefits"):
-        page.heading("What it can do")
-        page.bullets(item["benefits"], marks.plus)
-    if item.get("techniques"):
-        page.heading("Massage, best first")
-        page.bullets([f"{t['name']} ({t['id']}): {t['why']}" for t in item["techniques"]], marks.bullet)
-    doses = [d for d in item.get("doses", ()) if d.get("session_minutes") or d.get("frequency")]
-    if doses:
-        page.heading("How much")
-        page.bullets([_dose_words(d) for d in doses], marks.bullet)
+        page.section("Used by", item.get("cited_by"), page.bullet)
+    page.section("What it can do", item.get("benefits"), "+")
+    page.section("Massage, best first", [f"{t['name']} ({t['id']}): {t['why']}" for t in item.get("techniques", ())],
+                 page.bullet)
+    page.section("How much", [_dose_said(d) for d in item.get("doses", ()) if d.get("session_minutes")
+                              or d.get("frequency")], page.bullet)
     if item.get("conditions"):
         page.heading("Suggested for")
         page.line(", ".join(item["conditions"]))
-    if item.get("avoid"):
-        page.heading("Leaves out")
-        page.bullets([f"{t['name']} ({t['id']})" for t in item["avoid"]], marks.avoid)
-    if item.get("cautions"):
-        page.heading("Be careful")
-        page.bullets(item["cautions"], marks.caution)
-    if item.get("self_care"):
-        page.heading("Between sessions")
-        page.bullets(item["self_care"], marks.bullet)
+    page.section("Leaves out", [f"{t['name']} ({t['id']})" for t in item.get("avoid", ())], page.cross)
+    page.section("Be careful", item.get("cautions"), "!")
+    page.section("Between sessions", item.get("self_care"), page.bullet)
     if item.get("sources"):
         page.heading("Sources")
         for source in item["sources"]:
             page.item("-", source["title"])
-            if source.get("url"):
-                page.text.append(" " * INDENT)
-                page.verbatim(source["url"], style="dim")
-    page.print(console)
+            page.link(source.get("url"))
+    page.print()
