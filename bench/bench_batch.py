@@ -16,6 +16,7 @@ side by side in one run. Not a test: CI does not run it.
     row (the CPU time of M rows minus that of one row, over M). Goal: <= 4x the bundled.
 (d) The new outputs, measured separately: the same N rows to -o .csv and -o .html against
     -o .jsonl.
+(e) Where a row's time goes: each stage of a row on its own, in one process, for information.
 
 Every program runs in its own subprocess, output to a file in a temporary folder (or
 /dev/null), measured with os.wait4 (wall time, CPU time, peak RSS). Runs alternate so that
@@ -218,6 +219,39 @@ def sample_record(rows: Path, target: Path) -> int:
     raise SystemExit("no massage row in the sample")
 
 
+STAGES = r"""
+import gc, itertools, json, sys, time
+from backmassage import api
+from backmassage.errors import InvalidAnswer
+
+knowledge = api.load_knowledge()
+lines = list(itertools.islice(open(sys.argv[1], encoding="utf-8"), 5000))
+rows = [json.loads(line) for line in lines]
+results = [api.recommend_row(row, knowledge) for row in rows]
+records = [r.to_dict() for r in results if not isinstance(r, InvalidAnswer)]
+try:
+    import orjson
+except ImportError:
+    orjson = None
+stages = {
+    "json.loads of the row": lambda: [json.loads(line) for line in lines],
+    "checking the answers and the engine": lambda: [api.recommend_row(row, knowledge) for row in rows],
+    "Recommendation.to_dict": lambda: [r.to_dict() for r in results if not isinstance(r, InvalidAnswer)],
+    "json.dumps of the record": lambda: [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records],
+}
+if orjson:
+    stages["orjson.dumps of the record"] = lambda: [orjson.dumps(r) for r in records]
+gc.disable()  # the stages keep 5,000 results alive, which a batch never does: no collections of them
+for name, stage in stages.items():
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        stage()
+        best = min(best, time.process_time() - started)
+    print(f"    {name:<38} {best / len(rows) * 1e6:7.1f} us")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000, help="N: rows for throughput and the smaller memory run")
@@ -311,6 +345,11 @@ def main() -> None:
     for fmt in outputs:
         cpu = median(outputs[fmt])
         print(f"    -o out.{fmt:<5}  {cpu:7.2f} s   x{cpu / jsonl_cpu:4.2f} of jsonl   {sizes[fmt] / 1e6:8.1f} MB")
+    print("(e) where a row's time goes, in one process (CPU time per row, best of 5, the first 5,000 rows)")
+    with tempfile.TemporaryDirectory(prefix="bench-stages-") as temp:
+        rows_file = Path(temp) / "rows.jsonl"
+        write_rows(rows_file, 5000)
+        subprocess.run([sys.executable, "-c", STAGES, str(rows_file)], check=True)
 
 
 if __name__ == "__main__":
