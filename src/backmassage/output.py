@@ -97,7 +97,55 @@ def open_output(path: str | None, input_path: str | None = None) -> Iterator[Out
         yield from _stdout()
         return
     check_output(path, input_path)
-    yield from (_stream(path) if _writes_straight(path) else _atomic(path))
+    straight = _writes_straight(path)
+    target = os.path.realpath(path)  # a symlink: its target is replaced, the link is kept
+    temp: str | None = None
+    try:
+        if straight:  # no O_CREAT and no O_TRUNC: a device or a FIFO is written to, never made or emptied
+            handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        else:
+            import tempfile
+
+            handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".bm-", suffix=".tmp")
+        file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
+        try:
+            yield Output(file, not straight)
+            file.flush()
+            if temp is not None:
+                os.fsync(file.fileno())
+        finally:
+            _close(file)
+        if temp is not None:
+            _replace(temp, target)
+            temp = None
+    except OSError as error:
+        if straight and isinstance(error, BrokenPipeError):
+            raise  # the reader of a FIFO went away
+        raise _cannot(path, error) from None
+    finally:
+        if temp is not None:
+            with suppress(OSError):
+                os.unlink(temp)
+
+
+def _replace(temp: str, target: str) -> None:
+    """Put the written temporary file in the target's place, durably."""
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        pass  # a new file stays private (mkstemp makes it 0600)
+    else:
+        os.chmod(temp, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
+        if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            with suppress(OSError):
+                os.chown(temp, old.st_uid, old.st_gid)  # and its owner, where we may (root)
+    os.replace(temp, target)
+    with suppress(OSError):  # the rename itself made durable (best effort: not every system can open a folder)
+        handle = os.open(os.path.dirname(target), os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _stdout() -> Iterator[Output]:
@@ -121,65 +169,6 @@ def _stdout() -> Iterator[Output]:
     file = binary if binary is not None else _TextAsBinary(stream)
     yield Output(cast(BinaryIO, file), False)
     file.flush()
-
-
-def _stream(path: str) -> Iterator[Output]:
-    try:
-        # No O_CREAT and no O_TRUNC: a device or a FIFO is written to, never made or emptied.
-        handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
-    except OSError as error:
-        raise _cannot(path, error) from None
-    file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
-    try:
-        yield Output(file, False)
-        file.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as error:
-        raise _cannot(path, error) from None
-    finally:
-        _close(file)
-
-
-def _atomic(path: str) -> Iterator[Output]:
-    import tempfile
-
-    target = os.path.realpath(path)  # a symlink: its target is replaced, the link is kept
-    folder = os.path.dirname(target)
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=".bm-", suffix=".tmp")
-        file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
-        try:
-            yield Output(file, True)
-            file.flush()
-            os.fsync(file.fileno())
-        finally:
-            _close(file)
-        try:
-            old = os.stat(target)
-        except FileNotFoundError:
-            pass  # a new file stays private (mkstemp makes it 0600)
-        else:
-            os.chmod(temp, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
-            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-                with suppress(OSError):
-                    os.chown(temp, old.st_uid, old.st_gid)  # and its owner, where we may (root)
-        os.replace(temp, target)
-        temp = None
-    except OSError as error:
-        raise _cannot(path, error) from None
-    finally:
-        if temp is not None:
-            with suppress(OSError):
-                os.unlink(temp)
-    # Make the rename itself durable (best effort: not every system can open a folder).
-    with suppress(OSError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
 
 
 def _close(file: Any) -> None:
