@@ -9,9 +9,6 @@ one person's advice never depends on another's.
   the row at once (the columns that look like answers, and every wrong value).
 - A row that cannot even be read (bad JSON, a line past the limit, bytes that are not in the
   encoding) is that row's error record; reading goes on.
-- Exit codes (cli.py): 0 every row triaged, 2 input, output or options unusable (nothing is
-  written to OUTPUT then), 3 some rows invalid, 130 interrupted (Ctrl-C or any catchable
-  signal: OUTPUT is left as it was), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations

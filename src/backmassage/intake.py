@@ -214,24 +214,19 @@ class Input(io.RawIOBase):
         super().close()
 
 
-def physical_lines(text: io.TextIOWrapper, limit: int = MAX_ROW_CHARS) -> Iterator[tuple[int, str | None]]:
-    """(line number, line) for each line; ``None`` for a line over ``limit`` characters, which is
+def physical_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) for each line; ``None`` for a line over ``MAX_ROW_CHARS``, which is
     reported at once and then skipped to its end in pieces, so it never sits in memory."""
     readline = text.readline
     number = 0
-    while True:
-        line = readline(limit + 1)
-        if not line:
-            return
+    while line := readline(MAX_ROW_CHARS + 1):
         number += 1
-        if len(line) > limit and line[-1] not in "\r\n":
+        if len(line) > MAX_ROW_CHARS and line[-1] not in "\r\n":
             yield number, None
-            while True:
-                rest = readline(CHUNK)
-                if not rest or rest[-1] in "\r\n":
-                    break
-            continue
-        yield number, line
+            while (rest := readline(CHUNK)) and rest[-1] not in "\r\n":
+                pass
+        else:
+            yield number, line
 
 
 class _TooLong(Exception):
@@ -241,9 +236,8 @@ class _TooLong(Exception):
 class _Feed:
     """Physical lines for csv.reader, counting them and stopping a row that grows past the limit."""
 
-    def __init__(self, lines: Iterator[tuple[int, str | None]], limit: int = MAX_ROW_CHARS):
+    def __init__(self, lines: Iterator[tuple[int, str | None]]):
         self.lines = lines
-        self.limit = limit
         self.line = 0  # the last line handed out
         self.chars = 0  # in the row being read
         self.marked = 0  # the first line of the row holding an unreadable byte
@@ -257,7 +251,7 @@ class _Feed:
         if line is None:
             raise _TooLong
         self.chars += len(line)
-        if self.chars > self.limit:
+        if self.chars > MAX_ROW_CHARS:
             raise _TooLong
         if not self.marked and _marked(line):
             self.marked = number

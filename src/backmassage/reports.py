@@ -17,6 +17,7 @@ carriage return) starts with an apostrophe; in HTML everything is escaped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -46,17 +47,13 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-
 _encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps of a str, in C
 
 
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def to_json(value: Any) -> str:
     """Compact JSON (``json.dumps``), with every control and invisible character escaped."""
     if type(value) is str:  # the common id, quicker
         text: str = _encode_text(value)
     else:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text if text.isascii() and text.isprintable() else _UNSAFE.sub(_json_escape, text)
+    return text if text.isascii() and text.isprintable() else _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def output_format(path: str | None, given: str | None) -> str:
@@ -141,12 +138,11 @@ def _record_encoder() -> Callable[[Mapping[str, Any]], bytes]:
         import orjson
     except ImportError:
         return standard
-    fast, refused = orjson.dumps, orjson.JSONEncodeError
 
     def quick(result: Mapping[str, Any]) -> bytes:
         try:
-            return fast(result)
-        except refused:
+            return orjson.dumps(result)
+        except orjson.JSONEncodeError:
             return standard(result)
 
     return quick
@@ -187,10 +183,8 @@ class CsvReport(Report):
         self.text.flush()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.text.detach()  # the file itself belongs to the writer (output.py)
-        except ValueError:
-            pass
 
 
 # --- HTML ----------------------------------------------------------------------------------------
