@@ -190,7 +190,6 @@ class Input(io.RawIOBase):
         self.before_read: Callable[[], None] | None = None
         self._read = getattr(stream, "read1", None) or stream.read  # read1: one read, never waits to fill
         self._consumed = 0
-        self.encoding = encoding
         self.text = io.TextIOWrapper(io.BufferedReader(self, CHUNK), encoding=encoding, errors="backmassage.mark",
                                      newline="" if fmt == "csv" else None)
 
@@ -625,5 +624,5 @@ def read_rows(data: Input, fmt: str, columns: Columns, warn: Warn) -> Iterator[R
     except OSError as error:
         raise InputError(f"cannot read {data.name}: {error.strerror or error}") from None
     except UnicodeError as error:  # not a bad byte (those are marked): a decoder that cannot start
-        raise InputError(f"cannot read {data.name} as {data.encoding}: {error}. With no byte-order mark, "
+        raise InputError(f"cannot read {data.name} as {data.text.encoding}: {error}. With no byte-order mark, "
                          "name the byte order: --encoding utf-16-le (or -be)") from None

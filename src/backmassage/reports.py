@@ -45,6 +45,7 @@ HEADING = {"emergency": "Emergency", "urgent": "Urgent", "see-clinician": "See a
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps of a str, in C
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode  # compact json.dumps
 
 
 def to_json(value: Any) -> str:
@@ -52,7 +53,7 @@ def to_json(value: Any) -> str:
     if type(value) is str:  # the common id, quicker
         text: str = _encode_text(value)
     else:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _dumps(value)
     return text if text.isascii() and text.isprintable() else _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -132,7 +133,7 @@ def _record_encoder() -> Callable[[Mapping[str, Any]], bytes]:
     json.dumps. It is imported here only, so that ``recommend`` never pays for it.
     """
     def standard(result: Mapping[str, Any]) -> bytes:
-        return json.dumps(result, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return _dumps(result).encode("utf-8")
 
     try:
         import orjson
