@@ -25,7 +25,7 @@ from backmassage import api
 from backmassage.errors import InvalidAnswer
 from backmassage.intake import Columns, Input, Problem, Row, check_encoding, detect_format, read_rows, shown
 from backmassage.output import check_output, open_output
-from backmassage.reports import Report, make_report, output_format
+from backmassage.reports import REPORTS, Report, output_format
 
 SHOWN_INVALID = 20  # invalid rows named in the summary; the rest are counted
 SHOWN_FLAGGED = 1000  # emergency or urgent rows named in the summary, per level; the rest are counted
@@ -190,8 +190,8 @@ def run_batch(input_path: str, output_path: str | None, knowledge: Any, *, fmt: 
             bar = None
         with open_output(output_path, input_path) as out:
             title = "stdin" if input_path == "-" else os.path.basename(input_path)
-            report = make_report(report_format, out.file, title=title, to_file=out.is_file,
-                                 label=knowledge.vocabulary.label)
+            report = REPORTS[report_format](out.file, title=title, to_file=out.is_file,
+                                            label=knowledge.vocabulary.label)
             flush = out.file.flush if not out.is_file and report_format == "jsonl" else None
 
             def before_read() -> None:  # a read that may wait for more input (a pipe): show what is done

@@ -128,9 +128,10 @@ def _record_encoder() -> Callable[[Mapping[str, Any]], bytes]:
 
     Through orjson where it is installed (``pip install 'backmassage[fast]'``): encoding is most
     of a batch's own work per row, and orjson does it about ten times quicker. It writes the
-    same bytes as json.dumps for what a result holds (text, ints, null, and floats, which are
-    scores from 0.001 to 1); a value it refuses (a lone surrogate, an int past 64 bits) goes to
-    json.dumps. It is imported here only, so that ``recommend`` never pays for it.
+    same bytes as json.dumps for all that a result holds: text, null, booleans, ints up to 64
+    bits and floats from 1e-4 to 1e16 (a result's only floats are scores, rounded to 0.001..1).
+    What it refuses (a lone surrogate, a larger int) goes to json.dumps. It is imported here
+    only, so that ``recommend`` never pays for it.
     """
     def standard(result: Mapping[str, Any]) -> bytes:
         return _dumps(result).encode("utf-8")
@@ -383,7 +384,4 @@ class HtmlReport(Report):
         shutil.copyfileobj(part, self.file, 1 << 16)
 
 
-def make_report(fmt: str, file: BinaryIO, *, title: str = "", to_file: bool = False,
-                label: Callable[[str, str], str] | None = None) -> Report:
-    kind = {"jsonl": JsonLinesReport, "csv": CsvReport, "html": HtmlReport}[fmt]
-    return kind(file, title=title, to_file=to_file, label=label)
+REPORTS: dict[str, type[Report]] = {"jsonl": JsonLinesReport, "csv": CsvReport, "html": HtmlReport}
