@@ -439,10 +439,9 @@ def read_csv(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[R
         if count <= 1 and not (fields and fields[0].strip()):
             continue  # a blank line is not a row
         number += 1
-        if feed.marked:
-            fields = [_MARKED.sub("\ufffd", value) for value in fields]
         row_id = (fields[id_at].strip() or None) if id_at is not None and id_at < count else None
         if feed.marked:
+            row_id = row_id and _MARKED.sub("\ufffd", row_id)
             yield Row(number, start, row_id, None, (_undecodable(feed.marked, text.encoding),), labels)
         elif count > width and any(value.strip() for value in fields[width:]):
             yield Row(number, start, row_id, None, (Problem(
