@@ -25,12 +25,11 @@ from backmassage import api
 from backmassage.errors import InvalidAnswer
 from backmassage.intake import Columns, Input, Problem, Row, check_encoding, detect_format, read_rows, shown
 from backmassage.output import check_output, open_output
-from backmassage.reports import REPORTS, Report, output_format
+from backmassage.reports import REPORTS, TRIAGE_ORDER, Report, output_format
 
 SHOWN_INVALID = 20  # invalid rows named in the summary; the rest are counted
 SHOWN_FLAGGED = 1000  # emergency or urgent rows named in the summary, per level; the rest are counted
-FLAGGED = ("emergency", "urgent")
-LEVELS = ("emergency", "urgent", "see-clinician", "massage")
+FLAGGED = TRIAGE_ORDER[:2]  # emergency, urgent: named in the summary
 
 
 @dataclass
@@ -63,7 +62,7 @@ class Summary:
         rate = f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds >= 0.5 else ""
         where = f", written to {shown(self.output, 200)}" if self.output else ""
         lines = [f"batch: {self.rows:,} row{'s' * (self.rows != 1)} in {self.seconds:.1f} s{rate}{where}"]
-        counts = [f"{self.triage[level]:,} {level}" for level in LEVELS if self.triage[level]]
+        counts = [f"{self.triage[level]:,} {level}" for level in TRIAGE_ORDER if self.triage[level]]
         if counts:
             lines.append("  triage: " + ", ".join(counts))
         for level in FLAGGED:

@@ -30,11 +30,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from backmassage.terminal import clean
+from backmassage.vocabulary import TRIAGE_LEVELS
 
 OUTPUT_FORMATS = ("jsonl", "csv", "html")
 OUTPUT_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("row", "line", "id", "triage", "condition", "techniques", "avoid", "red_flags", "not_asked", "error")
-TRIAGE_ORDER = ("emergency", "urgent", "see-clinician", "massage")
+TRIAGE_ORDER = TRIAGE_LEVELS[::-1]  # the most urgent first
 MEANING = {  # SPEC section 2, for a person who must act on it
     "emergency": "Go to emergency care now",
     "urgent": "See a doctor today or within 24-48 hours",
