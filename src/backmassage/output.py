@@ -204,11 +204,7 @@ ENDING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal asked the program to stop; it is handled like Ctrl-C (exit 130)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
+    """A signal (its number the argument) asked the program to stop; it is handled like Ctrl-C (exit 130)."""
 
 
 @contextmanager
