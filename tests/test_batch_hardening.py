@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from backmassage import InvalidAnswer, recommend_many
 from backmassage.cli import app
 
 ROW = b'{"id": "p", "location": "lower", "symptoms": ["spasm"]}\n'
@@ -356,6 +357,50 @@ def test_any_id_is_written_as_json_that_reads_back_the_same_with_nothing_live(ro
     assert json.loads(line) == {"row": 1, "line": 2, "id": row_id, "triage": "massage"}
     assert not any(ch in line[:-1] for ch in UNSAFE), repr(line)
 
+
+
+ODD_ROWS = [
+    {"id": "caf\u00e9 \u65e5\u672c", "location": "lower", "cause": "lifting", "symptoms": ["stiffness", "knot"]},
+    {"id": "\ud800x", "location": "neck", "age": 70, "duration": "3w"},
+    {"id": "\x1b[31m\u009b\u202e\u2028", "location": "lower", "symptoms": ["fever"], "history": ["cancer"]},
+    {"id": 10 ** 30, "location": "upper", "pressure": "firm", "screened": True},
+    {"id": 1e20, "location": "widespread", "unsure": ["night-pain"]},
+    {"id": [1, "a\x00", None], "location": "lower", "symptoms": ["saddle-numbness"]},
+    {"id": "bad", "location": "lo\ud800wer", "age": 10 ** 40},
+]
+
+
+@pytest.mark.parametrize("encoder", ["orjson", "json"])
+def test_jsonl_records_are_the_same_bytes_with_or_without_orjson(tmp_path, monkeypatch, encoder):
+    # orjson (the extra backmassage[fast]) only encodes quicker: the standard library writes the same file
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in ODD_ROWS * 3), encoding="utf-8")
+    if encoder == "json":
+        monkeypatch.setitem(sys.modules, "orjson", None)  # `import orjson` fails
+    else:
+        pytest.importorskip("orjson")
+    out = invoke(str(path), "--quiet").stdout
+    expected = []
+    for number, row in enumerate(ODD_ROWS * 3, 1):
+        result = recommend_many([{k: v for k, v in row.items() if k != "id"}]).__next__()
+        if isinstance(result, InvalidAnswer):
+            continue
+        line = json.dumps({"row": number, "line": number, "id": row["id"], **result.to_dict()},
+                          ensure_ascii=False, separators=(",", ":"))
+        expected.append((number, line))
+    lines = out.splitlines()
+    assert len(lines) == len(ODD_ROWS) * 3
+    for number, line in expected:  # json.dumps, with the id's controls and invisible characters escaped
+        assert json.loads(lines[number - 1]) == json.loads(line)
+        assert lines[number - 1].split(',"triage":', 1)[1] == line.split(',"triage":', 1)[1]
+
+
+def test_a_value_orjson_refuses_is_written_by_the_standard_library():
+    from backmassage.reports import JsonLinesReport
+
+    out = io.BytesIO()
+    JsonLinesReport(out).add_recommendation(1, 2, "p", {"triage": "massage", "n": 10 ** 30, "text": "é\x7f"})
+    assert out.getvalue() == ('{"row":1,"line":2,"id":"p","triage":"massage","n":%d,"text":"é\x7f"}\n' % 10 ** 30).encode()
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),

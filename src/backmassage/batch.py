@@ -9,14 +9,11 @@ one person's advice never depends on another's.
   the row at once (the columns that look like answers, and every wrong value).
 - A row that cannot even be read (bad JSON, a line past the limit, bytes that are not in the
   encoding) is that row's error record; reading goes on.
-- Exit codes (cli.py): 0 every row triaged, 2 input, output or options unusable (nothing is
-  written to OUTPUT then), 3 some rows invalid, 130 interrupted (Ctrl-C or any catchable
-  signal: OUTPUT is left as it was), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import os
 import time
 from collections import Counter
@@ -26,18 +23,13 @@ from typing import Any
 
 from backmassage import api
 from backmassage.errors import InvalidAnswer
-from backmassage.intake import (Columns, InputError, Problem, Row, detect_format, check_encoding, open_input,
-                                parse_map, read_rows, shown)
+from backmassage.intake import Columns, Input, Problem, Row, check_encoding, detect_format, read_rows, shown
 from backmassage.output import check_output, open_output
-from backmassage.reports import JsonLinesReport, Report, error_record, make_report, output_format
-
-BatchError = InputError  # the input, the output or an option cannot be used at all (exit 2)
-Warn = Callable[[str], None]
+from backmassage.reports import REPORTS, TRIAGE_ORDER, Report, output_format
 
 SHOWN_INVALID = 20  # invalid rows named in the summary; the rest are counted
 SHOWN_FLAGGED = 1000  # emergency or urgent rows named in the summary, per level; the rest are counted
-FLAGGED = ("emergency", "urgent")
-LEVELS = ("emergency", "urgent", "see-clinician", "massage")
+FLAGGED = TRIAGE_ORDER[:2]  # emergency, urgent: named in the summary
 
 
 @dataclass
@@ -70,7 +62,7 @@ class Summary:
         rate = f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds >= 0.5 else ""
         where = f", written to {shown(self.output, 200)}" if self.output else ""
         lines = [f"batch: {self.rows:,} row{'s' * (self.rows != 1)} in {self.seconds:.1f} s{rate}{where}"]
-        counts = [f"{self.triage[level]:,} {level}" for level in LEVELS if self.triage[level]]
+        counts = [f"{self.triage[level]:,} {level}" for level in TRIAGE_ORDER if self.triage[level]]
         if counts:
             lines.append("  triage: " + ", ".join(counts))
         for level in FLAGGED:
@@ -80,7 +72,8 @@ class Summary:
                 more = f" and {count - len(names):,} more (see the output)" if count > len(names) else ""
                 lines.append(f"  {level} ({count:,}): {', '.join(names)}{more}")
         if self.errors:
-            more = f" and {self.errors - len(self.invalid_lines):,} more" if self.errors > len(self.invalid_lines) else ""
+            unnamed = self.errors - len(self.invalid_lines)
+            more = f" and {unnamed:,} more" if unnamed else ""
             where_lines = ", ".join(map(str, self.invalid_lines))
             lines.append(f"  invalid: {self.errors:,} row{'s' * (self.errors != 1)}, each with an error record; "
                          f"line{'s' * (self.errors != 1)} {where_lines}{more}")
@@ -90,39 +83,18 @@ class Summary:
         return lines
 
 
-# --- rows to results, through the public API -------------------------------------------------------
+# --- rows to records ---------------------------------------------------------------------------------
 
-class Answers(dict):  # type: ignore[type-arg]
-    """A row's answers for ``api.recommend_many``, carrying the row it came from."""
-
-    __slots__ = ("row",)
-
-    def __init__(self, row: Row):
-        super().__init__(row.answers or ())
-        self.row = row
-
-
-def triage(rows: Iterable[Row], knowledge: Any, unreadable: Callable[[Row], None]) -> Iterator[tuple[Row, Any]]:
-    """Each readable row with its result (a Recommendation or an InvalidAnswer), in order.
-
-    A row that could not be read has no answers to give the API: ``unreadable(row)`` handles it
-    as it is reached, between the results of the rows around it, so the order holds.
-    """
-    def readable() -> Iterator[Answers]:
-        for row in rows:
-            if row.answers is None:
-                unreadable(row)
-            else:
-                yield Answers(row)
-
-    for answers, result in api.recommend_many(readable(), knowledge, with_rows=True):
-        yield answers.row, result  # type: ignore[attr-defined]
+def triage(rows: Iterable[Row], knowledge: Any) -> Iterator[tuple[Row, Any]]:
+    """Each row with its result: a Recommendation, an InvalidAnswer, or None when it could not be read."""
+    for row in rows:
+        yield row, None if row.answers is None else api.recommend_row(row.answers, knowledge)
 
 
 def problems_of(row: Row, error: InvalidAnswer) -> list[Problem]:
     """Every problem of a row: its columns' (from reading) and each wrong answer's."""
     problems = list(row.problems)
-    for each in getattr(error, "errors", None) or (error,):
+    for each in error.errors:
         label = row.labels.get(each.answer, each.answer)
         full = each.describe(label)
         message = full[len(label) + 2:] if full.startswith(label + ": ") else full
@@ -133,11 +105,19 @@ def problems_of(row: Row, error: InvalidAnswer) -> list[Problem]:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, (list, tuple)):
-        text = "; ".join(map(str, value))
-    else:
-        text = str(value)
+    text = "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def error_record(row: Row, problems: Sequence[Problem]) -> dict[str, Any]:
+    """The record of a row that could not be triaged (SPEC section 8)."""
+    return {"row": row.number, "line": row.line, "id": row.id, "error": " ".join(map(_sentence, problems)),
+            "errors": [problem._asdict() for problem in problems]}
+
+
+def _sentence(problem: Problem) -> str:
+    text = f"{problem.column}: {problem.message}" if problem.column else problem.message
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 # --- progress ----------------------------------------------------------------------------------------
@@ -164,10 +144,6 @@ class Progress:
         self.started = time.monotonic()
         self.next_at = 0.0
 
-    @property
-    def shown(self) -> bool:
-        return self.console.is_interactive
-
     def __enter__(self) -> Progress:
         self.bar.start()
         self.bar.refresh()
@@ -187,18 +163,9 @@ class Progress:
 
 # --- the whole batch ---------------------------------------------------------------------------------
 
-def run_batch(
-    input_path: str,
-    output_path: str | None,
-    knowledge: Any,
-    *,
-    fmt: str | None = None,
-    out_format: str | None = None,
-    encoding: str = "utf-8",
-    mapping: Sequence[str] = (),
-    progress: bool = False,
-    warn: Warn | None = None,
-) -> Summary:
+def run_batch(input_path: str, output_path: str | None, knowledge: Any, *, fmt: str | None = None,
+              out_format: str | None = None, encoding: str = "utf-8", mapping: Sequence[str] = (),
+              progress: bool = False, warn: Callable[[str], None] | None = None) -> Summary:
     """Triage every row of ``input_path`` into a report at ``output_path`` (None or ``-``: stdout).
 
     Raises InputError (or OutputError) when the input, output or options cannot be used:
@@ -210,37 +177,34 @@ def run_batch(
     warn = warn or (lambda message: say(f"backmassage: warning: {message}"))
     fmt = detect_format(input_path, fmt)
     codec = check_encoding(encoding)
-    columns = Columns(parse_map(mapping))
-    to_stdout = output_path in (None, "-")
+    columns = Columns(mapping)
     report_format = output_format(output_path, out_format)
     check_output(output_path, input_path)
-    data = open_input(input_path, fmt, codec)
-    summary = Summary(output=None if to_stdout else output_path)
+    data = Input(input_path, fmt, codec)
+    summary = Summary(output=None if output_path in (None, "-") else output_path)
     started = time.monotonic()
     try:
         bar = Progress(data.size) if progress else None
-        if bar is not None and not bar.shown:
+        if bar is not None and not bar.console.is_interactive:
             bar = None
         with open_output(output_path, input_path) as out:
             title = "stdin" if input_path == "-" else os.path.basename(input_path)
-            vocabulary = getattr(knowledge, "vocabulary", None)
-            report = make_report(report_format, out.file, title=title, to_file=out.is_file,
-                                 label=getattr(vocabulary, "label", None))
-            waiting: list[Callable[[], None]] = []  # before a read that may wait for more input (a pipe):
-            if not out.is_file and report_format == "jsonl":
-                waiting.append(out.file.flush)  # a reader of stdout gets each line at once
-            if bar is not None:
-                waiting.append(functools.partial(_show_progress, bar, summary, data.tell))  # every row done
-            if waiting:
-                data.before_read(functools.partial(_run_all, waiting))
-            rows = read_rows(data, fmt, columns, warn)
+            report = REPORTS[report_format](out.file, title=title, to_file=out.is_file,
+                                            label=knowledge.vocabulary.label)
+            flush = out.file.flush if not out.is_file and report_format == "jsonl" else None
+
+            def before_read() -> None:  # a read that may wait for more input (a pipe): show what is done
+                if flush is not None:
+                    flush()  # a reader of stdout gets each line at once
+                if bar is not None:
+                    bar.update(summary.rows, data.tell())
+
+            if data.may_wait and (flush is not None or bar is not None):
+                data.before_read = before_read
             try:
-                if bar is None:
-                    _run(rows, knowledge, report, summary, None, data.tell)
-                else:
-                    with bar:
-                        _run(rows, knowledge, report, summary, bar, data.tell)
-                report.finish(summary)
+                with bar or contextlib.nullcontext():
+                    _run(read_rows(data, fmt, columns, warn), knowledge, report, summary, bar, data.tell)
+                report.finish()
             finally:
                 report.close()
     finally:
@@ -249,49 +213,21 @@ def run_batch(
     return summary
 
 
-def _run_all(hooks: Sequence[Callable[[], None]]) -> None:
-    for hook in hooks:
-        hook()
-
-
-def _show_progress(bar: Progress, summary: Summary, consumed: Callable[[], int]) -> None:
-    bar.update(summary.rows, consumed())
-
-
 def _run(rows: Iterable[Row], knowledge: Any, report: Report, summary: Summary, bar: Progress | None,
          consumed: Callable[[], int]) -> None:
     """The row loop: one record per row, in order, each written as soon as it is known."""
-    counts = summary.triage
-    add = report.add
-    fast = report.add_recommendation if isinstance(report, JsonLinesReport) else None
-
-    def invalid(row: Row, problems: Sequence[Problem]) -> None:
-        summary.invalid(row, problems)
-        add(error_record(row.number, row.line, row.id, [p._asdict() for p in problems]))
-        done()
-
-    def done() -> None:
+    for row, result in triage(rows, knowledge):
+        if result is None or isinstance(result, InvalidAnswer) or row.problems:
+            # a row that could not be read, wrong answers, or keys that look like answers
+            problems = problems_of(row, result) if isinstance(result, InvalidAnswer) else row.problems
+            summary.invalid(row, problems)
+            report.add(error_record(row, problems))
+        else:
+            level = result.triage
+            summary.triage[level] += 1
+            if level in FLAGGED:
+                summary.flag(level, row)
+            report.add_recommendation(row.number, row.line, row.id, result.to_dict())
         summary.rows += 1
         if bar is not None and time.monotonic() >= bar.next_at:
             bar.update(summary.rows, consumed())
-
-    def unreadable(row: Row) -> None:
-        invalid(row, row.problems)
-
-    for row, result in triage(rows, knowledge, unreadable):
-        if isinstance(result, InvalidAnswer):
-            invalid(row, problems_of(row, result))
-            continue
-        if row.problems:  # keys that look like answers, with every value right
-            invalid(row, row.problems)
-            continue
-        level = result.triage
-        counts[level] += 1
-        if level in FLAGGED:
-            summary.flag(level, row)
-        record = result.to_dict()
-        if fast is not None:
-            fast(row.number, row.line, row.id, record)
-        else:
-            add({"row": row.number, "line": row.line, "id": row.id, **record})
-        done()

@@ -122,7 +122,8 @@ def check_encoding(encoding: str) -> str:
     try:
         info = codecs.lookup(encoding)
     except (LookupError, ValueError, TypeError):
-        raise InputError(f"--encoding: '{shown(encoding)}' is not an encoding Python knows (try utf-8 or cp1252)") from None
+        raise InputError(f"--encoding: '{shown(encoding)}' is not an encoding Python knows "
+                         "(try utf-8 or cp1252)") from None
     name = info.name
     probe = "id,location\r\n"
     try:
@@ -139,85 +140,58 @@ def check_encoding(encoding: str) -> str:
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
-class Marks:
-    """Counts the bytes the decoder could not read; each is kept in the text as a lone
-    surrogate (U+DC00 + the byte), which valid text of any encoding never holds."""
-
-    NAME = "backmassage.mark"
-    count = 0
-
-    @classmethod
-    def handler(cls, error: UnicodeError) -> tuple[str, int]:
-        if not isinstance(error, UnicodeDecodeError):
-            raise error
-        cls.count += 1
-        bad = error.object[error.start:error.end]
-        return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+def _mark(error: UnicodeError) -> tuple[str, int]:
+    """Keep each byte the decoder cannot read in the text as a lone surrogate (U+DC00 + the
+    byte), which valid text of any encoding never holds, so that its row can be told."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "".join(chr(0xDC00 + byte) for byte in error.object[error.start:error.end]), error.end
 
 
-codecs.register_error(Marks.NAME, Marks.handler)
+codecs.register_error("backmassage.mark", _mark)
 _MARKED = re.compile("[\udc00-\udcff]")
 
 
-class Input(NamedTuple):
-    text: io.TextIOWrapper
-    size: int | None  # bytes, when the input is a regular file
-    name: str  # as it can be shown
-    tell: Callable[[], int]  # bytes read so far
-    close: Callable[[], None]
-    encoding: str
-    before_read: Callable[[Callable[[], None]], None]  # a hook run before each read that may wait (not files)
+def _marked(line: str) -> bool:
+    return not line.isascii() and _MARKED.search(line) is not None
 
 
-def open_input(path: str, fmt: str, encoding: str) -> Input:
-    """Open a file or stdin for reading as text; refuses what cannot be read (InputError)."""
-    if path == "-":
-        stdin = sys.stdin
-        if stdin is None or getattr(stdin, "closed", False):
-            raise InputError("cannot read stdin: it is closed")
-        stream: Any = getattr(stdin, "buffer", stdin)
-        name, close = "stdin", (lambda: None)
-    else:
-        try:
-            stream = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by Input.close
-        except OSError as error:
-            raise InputError(f"cannot read {shown(path, 200)}: {error.strerror or error}") from None
-        name, close = shown(path, 200), stream.close
-    size = None
-    try:
-        info = os.fstat(stream.fileno())
-        if stat.S_ISDIR(info.st_mode):
-            close()
-            raise InputError(f"cannot read {name}: it is a folder")
-        if stat.S_ISREG(info.st_mode):
-            size = info.st_size
-    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
-        pass  # a pipe or an in-memory stream: the size is unknown
-    raw = stream if isinstance(stream, io.RawIOBase) and size is not None else _Raw(stream)
-    buffered = io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type]
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors=Marks.NAME, newline="" if fmt == "csv" else None)
+class Input(io.RawIOBase):
+    """A file or stdin as ``text``, decoded as it is read; ``size`` in bytes when it is a regular
+    file, ``tell()`` the bytes read so far. ``before_read``, when set, runs before each read
+    that may wait for more input (stdin, a pipe)."""
 
-    def tell() -> int:
-        try:
-            return int(raw.tell())
-        except (OSError, ValueError, AttributeError):
-            return 0
-
-    def before_read(hook: Callable[[], None]) -> None:
-        if isinstance(raw, _Raw):
-            raw.before_read = hook
-
-    return Input(text, size, name, tell, close, encoding, before_read)
-
-
-class _Raw(io.RawIOBase):
-    """Raw bytes from a stream that is not a raw file (stdin's buffer, a test's BytesIO)."""
-
-    def __init__(self, stream: Any):
+    def __init__(self, path: str, fmt: str, encoding: str):
         super().__init__()
+        if path == "-":
+            stdin = sys.stdin
+            if stdin is None or getattr(stdin, "closed", False):
+                raise InputError("cannot read stdin: it is closed")
+            stream: Any = getattr(stdin, "buffer", stdin)
+            self.name, self._owned = "stdin", None
+        else:
+            try:
+                stream = self._owned = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+            except OSError as error:
+                raise InputError(f"cannot read {shown(path, 200)}: {error.strerror or error}") from None
+            self.name = shown(path, 200)
+        self.size: int | None = None
+        try:
+            info = os.fstat(stream.fileno())
+        except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+            pass  # a pipe or an in-memory stream: the size is unknown
+        else:
+            if stat.S_ISDIR(info.st_mode):
+                self.close()
+                raise InputError(f"cannot read {self.name}: it is a folder")
+            if stat.S_ISREG(info.st_mode):
+                self.size = info.st_size
+        self.may_wait = path == "-" or self.size is None
+        self.before_read: Callable[[], None] | None = None
         self._read = getattr(stream, "read1", None) or stream.read  # read1: one read, never waits to fill
         self._consumed = 0
-        self.before_read: Callable[[], None] | None = None
+        self.text = io.TextIOWrapper(io.BufferedReader(self, CHUNK), encoding=encoding, errors="backmassage.mark",
+                                     newline="" if fmt == "csv" else None)
 
     def readable(self) -> bool:
         return True
@@ -226,33 +200,32 @@ class _Raw(io.RawIOBase):
         if self.before_read is not None:
             self.before_read()
         data = self._read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        self._consumed += size
-        return size
+        buffer[:len(data)] = data
+        self._consumed += len(data)
+        return len(data)
 
     def tell(self) -> int:
         return self._consumed
 
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.close()
+        super().close()
 
-def physical_lines(text: io.TextIOWrapper, limit: int = MAX_ROW_CHARS) -> Iterator[tuple[int, str | None]]:
-    """(line number, line) for each line; ``None`` for a line over ``limit`` characters, which is
+
+def physical_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) for each line; ``None`` for a line over ``MAX_ROW_CHARS``, which is
     reported at once and then skipped to its end in pieces, so it never sits in memory."""
     readline = text.readline
     number = 0
-    while True:
-        line = readline(limit + 1)
-        if not line:
-            return
+    while line := readline(MAX_ROW_CHARS + 1):
         number += 1
-        if len(line) > limit and line[-1] not in "\r\n":
+        if len(line) > MAX_ROW_CHARS and line[-1] not in "\r\n":
             yield number, None
-            while True:
-                rest = readline(CHUNK)
-                if not rest or rest[-1] in "\r\n":
-                    break
-            continue
-        yield number, line
+            while (rest := readline(CHUNK)) and rest[-1] not in "\r\n":
+                pass
+        else:
+            yield number, line
 
 
 class _TooLong(Exception):
@@ -262,9 +235,8 @@ class _TooLong(Exception):
 class _Feed:
     """Physical lines for csv.reader, counting them and stopping a row that grows past the limit."""
 
-    def __init__(self, lines: Iterator[tuple[int, str | None]], limit: int = MAX_ROW_CHARS):
-        self._lines = lines
-        self.limit = limit
+    def __init__(self, lines: Iterator[tuple[int, str | None]]):
+        self.lines = lines
         self.line = 0  # the last line handed out
         self.chars = 0  # in the row being read
         self.marked = 0  # the first line of the row holding an unreadable byte
@@ -273,14 +245,14 @@ class _Feed:
         return self
 
     def __next__(self) -> str:
-        number, line = next(self._lines)
+        number, line = next(self.lines)
         self.line = number
         if line is None:
             raise _TooLong
         self.chars += len(line)
-        if self.chars > self.limit:
+        if self.chars > MAX_ROW_CHARS:
             raise _TooLong
-        if Marks.count and not self.marked and _MARKED.search(line):
+        if not self.marked and _marked(line):
             self.marked = number
         return line
 
@@ -293,6 +265,7 @@ class _Feed:
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NOT_WORD = re.compile(r"[^\w\s\-]+")
+_ANSWER_KEYS = {name.replace(" ", ""): name for name in COLUMNS}
 
 
 def name_key(name: str) -> str:
@@ -300,16 +273,9 @@ def name_key(name: str) -> str:
     return _SEPARATORS.sub(" ", name.replace("\ufeff", "")).strip().lower()
 
 
-def _compact(key: str) -> str:
-    return key.replace(" ", "")
-
-
-_ANSWER_KEYS = {_compact(name): name for name in COLUMNS}
-
-
 def column_for(name: str) -> str | None:
     """The column a header names, ignoring case, spaces, hyphens and underscores; None if none."""
-    return _ANSWER_KEYS.get(_compact(name_key(name)))
+    return _ANSWER_KEYS.get(name_key(name).replace(" ", ""))
 
 
 def looks_like(name: str) -> str | None:
@@ -318,7 +284,7 @@ def looks_like(name: str) -> str | None:
     import difflib
 
     key = name_key(_NOT_WORD.sub(" ", name))
-    compact = _compact(key)
+    compact = key.replace(" ", "")
     if not compact:
         return None
     close = suggest(compact, ANSWERS, cutoff=0.8)
@@ -339,39 +305,6 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
-def parse_map(items: Sequence[str]) -> Mapping_:
-    """``--map "COLUMN=answer"`` options: name key -> answer (None: ignore the column)."""
-    mapping = Mapping_()
-    for item in items:
-        column, equals, answer = item.rpartition("=")
-        if not equals or not column.strip():
-            raise InputError(f"--map '{shown(item)}': write it as COLUMN=answer, e.g. --map \"Pain Location=location\" "
-                             "(or COLUMN= to ignore a column)")
-        key = name_key(column)
-        target = answer.strip()
-        if target:
-            known = column_for(target)
-            if known is None:
-                close = looks_like(target)
-                hint = f" Did you mean '{close}'?" if close else ""
-                raise InputError(f"--map '{shown(item)}': '{shown(target)}' is not an answer. "
-                                 f"The answers are: {', '.join(COLUMNS)}.{hint}")
-            target = known
-        if key in mapping and mapping[key] != (target or None):
-            raise InputError(f"--map: the column '{shown(column.strip())}' is mapped twice")
-        mapping[key] = target or None
-        mapping.originals[key] = column.strip()
-    return mapping
-
-
-class Mapping_(dict):  # type: ignore[type-arg]
-    """``--map``: name key -> answer (None: ignore), with each column as the option wrote it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.originals: dict[str, str] = {}
-
-
 def _names_list(names: Sequence[str]) -> str:
     shown_names = ", ".join(f"'{shown(name, 40)}'" for name in names[:SHOWN_NAMES])
     more = len(names) - SHOWN_NAMES
@@ -379,10 +312,31 @@ def _names_list(names: Sequence[str]) -> str:
 
 
 class Columns:
-    """What each column (or key) of the input is: an answer, the id, or nothing."""
+    """What each column (or key) of the input is: an answer, the id, or nothing, with the
+    ``--map "COLUMN=answer"`` options (``COLUMN=`` ignores the column)."""
 
-    def __init__(self, mapping: Mapping[str, str | None]):
-        self.mapping = mapping
+    def __init__(self, options: Sequence[str] = ()):
+        self.mapping: dict[str, str | None] = {}  # name key -> answer (None: ignored)
+        self.originals: dict[str, str] = {}  # name key -> the column as the option wrote it
+        for item in options:
+            column, equals, answer = item.rpartition("=")
+            if not equals or not column.strip():
+                raise InputError(f"--map '{shown(item)}': write it as COLUMN=answer, e.g. "
+                                 "--map \"Pain Location=location\" (or COLUMN= to ignore a column)")
+            key = name_key(column)
+            target = answer.strip() or None
+            if target is not None:
+                known = column_for(target)
+                if known is None:
+                    close = looks_like(target)
+                    hint = f" Did you mean '{close}'?" if close else ""
+                    raise InputError(f"--map '{shown(item)}': '{shown(target)}' is not an answer. "
+                                     f"The answers are: {', '.join(COLUMNS)}.{hint}")
+                target = known
+            if key in self.mapping and self.mapping[key] != target:
+                raise InputError(f"--map: the column '{shown(column.strip())}' is mapped twice")
+            self.mapping[key] = target
+            self.originals[key] = column.strip()
 
     def answer(self, name: str) -> tuple[str | None, bool]:
         """(the column it is, or None; whether it is mapped or ignored on purpose)."""
@@ -393,14 +347,6 @@ class Columns:
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
-
-def _sniff_delimiter(header: str, columns: Columns) -> str:
-    """The delimiter that splits the header into the most known or mapped columns (comma on a tie)."""
-    def known(delimiter: str) -> int:
-        return sum(columns.answer(part.strip().strip('"'))[0] is not None for part in header.split(delimiter))
-
-    return max(DELIMITERS, key=known)
-
 
 def _header_positions(names: list[str], columns: Columns, where: str, warn: Warn) -> dict[str, int]:
     """Answer -> position, for the answer columns; refuses duplicates and columns that look like answers."""
@@ -431,14 +377,14 @@ def _header_positions(names: list[str], columns: Columns, where: str, warn: Warn
             f"{close} with --map \"{shown(name, 40)}={close}\", or ignore it with --map \"{shown(name, 40)}=\"")
     for key in columns.mapping:
         if not any(name_key(n) == key for n in names):
-            original = getattr(columns.mapping, "originals", {}).get(key, key)
-            raise InputError(f"--map: no column '{shown(original, 40)}' in {where}")
+            raise InputError(f"--map: no column '{shown(columns.originals[key], 40)}' in {where}")
     if "location" not in positions:
         found = _names_list([n.strip() for n in names if n.strip()]) or "nothing"
         raise InputError(f"{where}: no location column (found: {found}). The columns are: {', '.join(COLUMNS)}; "
                          "location is required. For a column of another name: --map \"COLUMN=location\"")
     if ignored:
-        warn(f"{where}: ignoring {len(ignored):,} column{'s' * (len(ignored) > 1)} that {'are' if len(ignored) > 1 else 'is'} "
+        several = len(ignored) > 1
+        warn(f"{where}: ignoring {len(ignored):,} column{'s' * several} that {'are' if several else 'is'} "
              f"not an answer: {_names_list(ignored)}")
     return positions
 
@@ -446,25 +392,24 @@ def _header_positions(names: list[str], columns: Columns, where: str, warn: Warn
 def read_csv(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[Row]:
     """Rows of a CSV with a header. A row that cannot be read becomes an error row; reading goes on."""
     feed = _Feed(physical_lines(text))
-    header_line: str | None = None
-    for number, line in feed._lines:
-        if line is None:
-            raise InputError(f"line {number}: the header is longer than {MAX_ROW_CHARS:,} characters")
-        if line.strip():
-            header_line, feed.line = line, number
+    for start, header_line in feed.lines:
+        if header_line is None:
+            raise InputError(f"line {start}: the header is longer than {MAX_ROW_CHARS:,} characters")
+        if header_line.strip():
             break
-    if header_line is None:
+    else:
         return  # empty: no header, no rows
-    start = feed.line
-    delimiter = _sniff_delimiter(header_line, columns)
+    feed.line = start
+    # the delimiter that splits the header into the most known or mapped columns (comma on a tie)
+    delimiter = max(DELIMITERS, key=lambda delimiter: sum(columns.answer(part.strip().strip('"'))[0] is not None
+                                                          for part in header_line.split(delimiter)))
     try:
         header = next(csv.reader([header_line], delimiter=delimiter))
     except csv.Error as error:
         raise InputError(f"line {start}: the header cannot be read: {error}") from None
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
-    where = f"the header (line {start})"
-    positions = _header_positions(header, columns, where, warn)
+    positions = _header_positions(header, columns, f"the header (line {start})", warn)
     labels = {answer: header[at].strip() for answer, at in positions.items()}
     width = len(header)
     id_at = positions.pop(ID, None)
@@ -478,44 +423,34 @@ def read_csv(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator[R
             fields = next(reader)
         except StopIteration:
             return
-        except _TooLong:
+        except (_TooLong, csv.Error) as error:
             number += 1
-            where_ends = f" (lines {start} to {feed.line}: is a quote left open?)" if feed.line > start else ""
-            yield Row(number, start, None, None, (Problem("", "", f"line {start}: this row is longer than "
-                                                          f"{MAX_ROW_CHARS:,} characters{where_ends}"),), labels)
-            continue
-        except csv.Error as error:
-            number += 1
-            problem = str(error)
-            if "field larger than field limit" in problem:
-                problem = f"a value is longer than {MAX_FIELD_CHARS:,} characters"
-                if feed.line > start:
-                    problem += f" (lines {start} to {feed.line}: is a quote left open?)"
-            yield Row(number, start, None, None, (Problem("", "", f"line {start}: this row cannot be read: {problem}"),),
-                      labels)
+            spans = f" (lines {start} to {feed.line}: is a quote left open?)" if feed.line > start else ""
+            if isinstance(error, _TooLong):
+                problem = f"line {start}: this row is longer than {MAX_ROW_CHARS:,} characters{spans}"
+            elif "field larger than field limit" in str(error):
+                problem = (f"line {start}: this row cannot be read: a value is longer than {MAX_FIELD_CHARS:,} "
+                           f"characters{spans}")
+            else:
+                problem = f"line {start}: this row cannot be read: {error}"
+            yield Row(number, start, None, None, (Problem("", "", problem),), labels)
             continue
         count = len(fields)
         if count <= 1 and not (fields and fields[0].strip()):
             continue  # a blank line is not a row
         number += 1
-        if feed.marked:
-            fields = [_MARKED.sub("\ufffd", value) for value in fields]
         row_id = (fields[id_at].strip() or None) if id_at is not None and id_at < count else None
         if feed.marked:
+            row_id = row_id and _MARKED.sub("\ufffd", row_id)
             yield Row(number, start, row_id, None, (_undecodable(feed.marked, text.encoding),), labels)
-            continue
-        if count > width and any(value.strip() for value in fields[width:]):
+        elif count > width and any(value.strip() for value in fields[width:]):
             yield Row(number, start, row_id, None, (Problem(
                 "", "", f"line {start}: {count} values but the header names {width} columns "
                         "(a value with the delimiter in it needs double quotes)"),), labels)
-            continue
-        answers: dict[str, Any] = {}
-        for answer, at in wanted:
-            if at < count:
-                value = fields[at].strip()
-                if value:
-                    answers[answer] = value  # lists too: the core splits them on , or ;
-        yield Row(number, start, row_id, answers, (), labels)
+        else:
+            # lists too: the core splits them on , or ;
+            answers = {answer: value for answer, at in wanted if at < count and (value := fields[at].strip())}
+            yield Row(number, start, row_id, answers, (), labels)
 
 
 def _undecodable(line: int, encoding: str) -> Problem:
@@ -555,12 +490,8 @@ def _int(text: str) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite,
                             parse_int=_int)
 _COLUMN_SET = frozenset(COLUMNS)
-
-
-def _kind(value: Any) -> str:
-    kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null", int: "a number",
-             float: "a number"}
-    return kinds.get(type(value), type(value).__name__)
+_KINDS = {list: "an array", str: "a string", bool: "true or false", type(None): "null", int: "a number",
+          float: "a number"}
 
 
 class _Ignored:
@@ -571,7 +502,6 @@ class _Ignored:
         self.warn = warn
         self.limit = limit
         self.names: dict[str, None] = {}
-        self.warned = False
         self.later: list[str] = []
         self.more = 0
 
@@ -579,13 +509,13 @@ class _Ignored:
         new = [name for name in names if name not in self.names]
         if not new:
             return
+        first = not self.names
         for name in new:
             if len(self.names) < self.limit:
                 self.names[name] = None
             else:
                 self.more += 1
-        if not self.warned:
-            self.warned = True
+        if first:
             self.warn(f"line {line}: ignoring the key{'s' * (len(new) > 1)} {_names_list(new)}, not answers "
                       f"(the keys are: {', '.join(COLUMNS)}); on every row")
         elif len(self.later) < SHOWN_NAMES * 2:
@@ -605,20 +535,18 @@ def read_jsonl(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator
     decode = _DECODER.decode
     ignored = _Ignored(warn)
     number = 0
-    mapping = columns.mapping
     try:
         for line_number, line in physical_lines(text):
             if line is None:
                 number += 1
-                yield Row(number, line_number, None, None,
-                          (Problem("", "", f"line {line_number}: longer than {MAX_ROW_CHARS:,} characters"),))
+                yield _unreadable(number, line_number, f"longer than {MAX_ROW_CHARS:,} characters")
                 continue
             if line_number == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             if not line or line.isspace():
                 continue
             number += 1
-            if Marks.count and _MARKED.search(line):
+            if _marked(line):
                 row_id = None
                 try:
                     value = decode(_MARKED.sub("\ufffd", line))
@@ -630,24 +558,25 @@ def read_jsonl(text: io.TextIOWrapper, columns: Columns, warn: Warn) -> Iterator
             try:
                 value = decode(line)
             except json.JSONDecodeError as error:
-                yield Row(number, line_number, None, None,
-                          (Problem("", "", f"line {line_number}: not valid JSON: {error.msg} (column {error.colno})"),))
+                yield _unreadable(number, line_number, f"not valid JSON: {error.msg} (column {error.colno})")
                 continue
             except (ValueError, RecursionError) as error:
                 problem = str(error) if isinstance(error, ValueError) else "nested too deeply"
-                yield Row(number, line_number, None, None, (Problem("", "", f"line {line_number}: not valid JSON: {problem}"),))
+                yield _unreadable(number, line_number, f"not valid JSON: {problem}")
                 continue
             if type(value) is not dict:
-                yield Row(number, line_number, None, None, (Problem(
-                    "", "", f"line {line_number}: expected a JSON object {{...}} with the answers, found {_kind(value)}"),))
-                continue
-            if not mapping and value.keys() <= _COLUMN_SET and dict not in map(type, value.values()):
-                row_id = value.pop(ID, None)
-                yield Row(number, line_number, row_id, value, (), {})
-                continue
-            yield _jsonl_row(number, line_number, value, columns, ignored)
+                kind = _KINDS.get(type(value), type(value).__name__)
+                yield _unreadable(number, line_number, f"expected a JSON object {{...}} with the answers, found {kind}")
+            elif not columns.mapping and value.keys() <= _COLUMN_SET and dict not in map(type, value.values()):
+                yield Row(number, line_number, value.pop(ID, None), value)  # the usual row, quicker
+            else:
+                yield _jsonl_row(number, line_number, value, columns, ignored)
     finally:
         ignored.finish()
+
+
+def _unreadable(number: int, line: int, problem: str) -> Row:
+    return Row(number, line, None, None, (Problem("", "", f"line {line}: {problem}"),))
 
 
 def _jsonl_row(number: int, line: int, value: dict[str, Any], columns: Columns, ignored: _Ignored) -> Row:
@@ -661,21 +590,22 @@ def _jsonl_row(number: int, line: int, value: dict[str, Any], columns: Columns, 
         if answer is None:
             close = None if on_purpose else looks_like(key)
             if close is not None:
-                problems.append(Problem(key, _as_text(item), f"'{shown(key, 40)}' is not a key; did you mean {close!r}?"))
+                problems.append(Problem(key, _as_text(item),
+                                        f"'{shown(key, 40)}' is not a key; did you mean {close!r}?"))
             elif not on_purpose:
                 unknown.append(key)
-            continue
-        if answer in labels:
+        elif answer in labels:
             problems.append(Problem(key, _as_text(item), f"'{shown(key, 40)}' and '{shown(labels[answer], 40)}' "
                                                          f"are both {answer!r}: keep one"))
-            continue
-        labels[answer] = key
-        if answer == ID:
-            row_id = item
-        elif type(item) is dict or (type(item) is list and dict in map(type, item)):
-            problems.append(Problem(key, _as_text(item), f"expected text or an array of text, found an object {{...}}"))
         else:
-            answers[answer] = item
+            labels[answer] = key
+            if answer == ID:
+                row_id = item
+            elif type(item) is dict or (type(item) is list and dict in map(type, item)):
+                problems.append(Problem(key, _as_text(item),
+                                        "expected text or an array of text, found an object {...}"))
+            else:
+                answers[answer] = item
     if unknown:
         ignored.add(line, unknown)
     return Row(number, line, row_id, answers, tuple(problems), labels)
@@ -688,12 +618,10 @@ def _as_text(value: Any) -> str:
 
 def read_rows(data: Input, fmt: str, columns: Columns, warn: Warn) -> Iterator[Row]:
     """The rows of the input, in order; an input that cannot be read stops with InputError."""
-    Marks.count = 0
-    rows = read_csv(data.text, columns, warn) if fmt == "csv" else read_jsonl(data.text, columns, warn)
     try:
-        yield from rows
+        yield from (read_csv if fmt == "csv" else read_jsonl)(data.text, columns, warn)
     except OSError as error:
         raise InputError(f"cannot read {data.name}: {error.strerror or error}") from None
     except UnicodeError as error:  # not a bad byte (those are marked): a decoder that cannot start
-        raise InputError(f"cannot read {data.name} as {data.encoding}: {error}. With no byte-order mark, "
+        raise InputError(f"cannot read {data.name} as {data.text.encoding}: {error}. With no byte-order mark, "
                          "name the byte order: --encoding utf-16-le (or -be)") from None

@@ -31,13 +31,13 @@ import stat
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO, NamedTuple, cast
 
 from backmassage.errors import BackmassageError
+from backmassage.terminal import clean
 
 BUFFER = 1 << 16
-TEMP_PREFIX, TEMP_SUFFIX = ".bm-", ".tmp"
 _STREAM_ALIASES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
 
 
@@ -47,24 +47,16 @@ class OutputError(BackmassageError):
 
 class Output(NamedTuple):
     file: BinaryIO
-    name: str | None  # the path as given; None for stdout
-    kind: str  # "stdout", "file" (written atomically) or "stream" (a device or a FIFO)
-
-    @property
-    def is_file(self) -> bool:
-        return self.kind == "file"
+    is_file: bool  # a file written atomically, not stdout, a device or a FIFO
 
 
-def shown(path: str) -> str:
-    """A path as it can be shown on a terminal (control characters escaped)."""
-    from backmassage.terminal import clean
-
-    return clean(path)
+def _cannot(path: str, error: OSError) -> OutputError:
+    return OutputError(f"cannot write {clean(path)}: {error.strerror or error}")
 
 
 def _writes_straight(path: str) -> bool:
     """Whether ``path`` is a stream to write to as it is (a device, a FIFO, an open descriptor)."""
-    if path.startswith(_STREAM_ALIASES) or path in ("/dev/stdout", "/dev/stderr"):
+    if path.startswith(_STREAM_ALIASES):
         return True
     try:
         mode = os.stat(path).st_mode
@@ -82,19 +74,20 @@ def check_output(path: str | None, input_path: str | None = None) -> None:
     except FileNotFoundError:
         mode = None
     except OSError as error:
-        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
+        raise _cannot(path, error) from None
     if mode is not None:
         if stat.S_ISDIR(mode):
-            raise OutputError(f"cannot write {shown(path)}: it is a folder")
+            raise OutputError(f"cannot write {clean(path)}: it is a folder")
         if stat.S_ISBLK(mode):
-            raise OutputError(f"will not write {shown(path)}: it is a disk (a block device)")
+            raise OutputError(f"will not write {clean(path)}: it is a disk (a block device)")
         if stat.S_ISSOCK(mode):
-            raise OutputError(f"cannot write {shown(path)}: it is a socket")
-        if input_path not in (None, "-") and _same_file(input_path, path):
-            raise OutputError(f"{shown(path)} is the input file: write the results to another file")
+            raise OutputError(f"cannot write {clean(path)}: it is a socket")
+        with suppress(OSError):
+            if input_path not in (None, "-") and os.path.samefile(input_path, path):
+                raise OutputError(f"{clean(path)} is the input file: write the results to another file")
     folder = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(folder):
-        raise OutputError(f"cannot write {shown(path)}: the folder {shown(folder)} does not exist")
+        raise OutputError(f"cannot write {clean(path)}: the folder {clean(folder)} does not exist")
 
 
 @contextmanager
@@ -104,10 +97,55 @@ def open_output(path: str | None, input_path: str | None = None) -> Iterator[Out
         yield from _stdout()
         return
     check_output(path, input_path)
-    if _writes_straight(path):
-        yield from _stream(path)
-        return
-    yield from _atomic(path)
+    straight = _writes_straight(path)
+    target = os.path.realpath(path)  # a symlink: its target is replaced, the link is kept
+    temp: str | None = None
+    try:
+        if straight:  # no O_CREAT and no O_TRUNC: a device or a FIFO is written to, never made or emptied
+            handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        else:
+            import tempfile
+
+            handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".bm-", suffix=".tmp")
+        file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
+        try:
+            yield Output(file, not straight)
+            file.flush()
+            if temp is not None:
+                os.fsync(file.fileno())
+        finally:
+            _close(file)
+        if temp is not None:
+            _replace(temp, target)
+            temp = None
+    except OSError as error:
+        if straight and isinstance(error, BrokenPipeError):
+            raise  # the reader of a FIFO went away
+        raise _cannot(path, error) from None
+    finally:
+        if temp is not None:
+            with suppress(OSError):
+                os.unlink(temp)
+
+
+def _replace(temp: str, target: str) -> None:
+    """Put the written temporary file in the target's place, durably."""
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        pass  # a new file stays private (mkstemp makes it 0600)
+    else:
+        os.chmod(temp, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
+        if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            with suppress(OSError):
+                os.chown(temp, old.st_uid, old.st_gid)  # and its owner, where we may (root)
+    os.replace(temp, target)
+    with suppress(OSError):  # the rename itself made durable (best effort: not every system can open a folder)
+        handle = os.open(os.path.dirname(target), os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _stdout() -> Iterator[Output]:
@@ -123,71 +161,14 @@ def _stdout() -> Iterator[Output]:
         raise closed from None
     try:
         stream.flush()
-    except (OSError, ValueError) as error:
-        if isinstance(error, BrokenPipeError):
-            raise
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError):
         raise closed from None
     binary = getattr(stream, "buffer", None)
     file = binary if binary is not None else _TextAsBinary(stream)
-    yield Output(cast(BinaryIO, file), None, "stdout")
+    yield Output(cast(BinaryIO, file), False)
     file.flush()
-
-
-def _stream(path: str) -> Iterator[Output]:
-    try:
-        # No O_CREAT and no O_TRUNC: a device or a FIFO is written to, never made or emptied.
-        handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
-    except OSError as error:
-        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
-    file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
-    try:
-        yield Output(file, path, "stream")
-        file.flush()
-    except OSError as error:
-        if isinstance(error, BrokenPipeError):
-            raise
-        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
-    finally:
-        _close(file)
-
-
-def _atomic(path: str) -> Iterator[Output]:
-    import tempfile
-
-    target = os.path.realpath(path)  # a symlink: its target is replaced, the link is kept
-    folder = os.path.dirname(target)
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
-        file = open(handle, "wb", buffering=BUFFER)  # noqa: SIM115 - closed below, whatever happens
-        try:
-            yield Output(file, path, "file")
-            file.flush()
-            os.fsync(file.fileno())
-        finally:
-            _close(file)
-        try:
-            old = os.stat(target)
-        except FileNotFoundError:
-            pass  # a new file stays private (mkstemp makes it 0600)
-        else:
-            os.chmod(temp, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
-            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-                try:
-                    os.chown(temp, old.st_uid, old.st_gid)  # and its owner, where we may (root)
-                except OSError:
-                    pass
-        os.replace(temp, target)
-        temp = None
-    except OSError as error:
-        raise OutputError(f"cannot write {shown(path)}: {error.strerror or error}") from None
-    finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-    _sync_folder(folder)
 
 
 def _close(file: Any) -> None:
@@ -195,10 +176,8 @@ def _close(file: Any) -> None:
     try:
         file.close()
     except OSError:
-        try:
+        with suppress(OSError, ValueError):
             os.close(file.fileno())
-        except (OSError, ValueError):
-            pass
 
 
 class _TextAsBinary:
@@ -215,27 +194,6 @@ class _TextAsBinary:
         self._text.flush()
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable (best effort: not every system can open a folder)."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
 # --- signals ---------------------------------------------------------------------------------------
 
 # Every signal whose default action ends the process and that a program can catch, except the
@@ -246,11 +204,7 @@ ENDING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal asked the program to stop; it is handled like Ctrl-C (exit 130)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
+    """A signal (its number the argument) asked the program to stop; it is handled like Ctrl-C (exit 130)."""
 
 
 @contextmanager
@@ -263,29 +217,23 @@ def signals_as_interrupt() -> Iterator[None]:
 
     def interrupt(signum: int, frame: Any) -> None:
         nonlocal stopping
-        if stopping:
-            return  # already unwinding: let the cleanup finish
-        stopping = True
-        raise Interrupted(signum)
+        if not stopping:  # once unwinding, let the cleanup finish
+            stopping = True
+            raise Interrupted(signum)
 
     previous: dict[int, Any] = {}
     for name in ENDING_SIGNALS:
         number = getattr(signal, name, None)
         if number is None or number in previous:
             continue
-        try:
+        with suppress(OSError, ValueError, TypeError):
             handler = signal.getsignal(number)
-            if handler is signal.SIG_IGN:
-                continue  # ignored by whoever started us (nohup, a shell's background job): stays so
-            previous[number] = handler
-            signal.signal(number, interrupt)
-        except (OSError, ValueError, TypeError):
-            continue
+            if handler is not signal.SIG_IGN:  # ignored by whoever started us (nohup, a background job): stays so
+                previous[number] = handler
+                signal.signal(number, interrupt)
     try:
         yield
     finally:
         for number, handler in previous.items():
-            try:
+            with suppress(OSError, ValueError, TypeError):
                 signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-            except (OSError, ValueError, TypeError):
-                pass

@@ -17,10 +17,12 @@ carriage return) starts with an apostrophe; in HTML everything is escaped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -28,12 +30,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from backmassage.terminal import clean
+from backmassage.vocabulary import TRIAGE_LEVELS
 
 OUTPUT_FORMATS = ("jsonl", "csv", "html")
 OUTPUT_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("row", "line", "id", "triage", "condition", "techniques", "avoid", "red_flags", "not_asked", "error")
-TRIAGE_ORDER = ("emergency", "urgent", "see-clinician", "massage")
-FLAGGED = ("emergency", "urgent")
+TRIAGE_ORDER = TRIAGE_LEVELS[::-1]  # the most urgent first
 MEANING = {  # SPEC section 2, for a person who must act on it
     "emergency": "Go to emergency care now",
     "urgent": "See a doctor today or within 24-48 hours",
@@ -43,40 +45,17 @@ MEANING = {  # SPEC section 2, for a person who must act on it
 HEADING = {"emergency": "Emergency", "urgent": "Urgent", "see-clinician": "See a clinician first", "massage": "Massage"}
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
+_encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps of a str, in C
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode  # compact json.dumps
 
 
 def to_json(value: Any) -> str:
     """Compact JSON (``json.dumps``), with every control and invisible character escaped."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text if text.isascii() and text.isprintable() else _UNSAFE.sub(_json_escape, text)
-
-
-_encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps of a str, in C
-
-
-def _id_json(value: Any) -> str:
-    """``to_json(value)``, quicker for the common id: a str."""
-    if type(value) is not str:
-        return to_json(value)
-    text: str = _encode_text(value)
-    return text if text.isascii() and text.isprintable() else _UNSAFE.sub(_json_escape, text)
-
-
-def error_record(row: int, line: int, row_id: Any, problems: Iterable[Mapping[str, str]]) -> dict[str, Any]:
-    """The record of a row that could not be triaged (SPEC section 8)."""
-    errors = [{"column": p["column"], "value": p["value"], "message": p["message"]} for p in problems]
-    return {"row": row, "line": line, "id": row_id, "error": " ".join(_sentence(e) for e in errors), "errors": errors}
-
-
-def _sentence(error: Mapping[str, str]) -> str:
-    message = error["message"]
-    text = f"{error['column']}: {message}" if error["column"] else message
-    return text if text.endswith((".", "?", "!")) else text + "."
+    if type(value) is str:  # the common id, quicker
+        text: str = _encode_text(value)
+    else:
+        text = _dumps(value)
+    return text if text.isascii() and text.isprintable() else _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def output_format(path: str | None, given: str | None) -> str:
@@ -85,8 +64,6 @@ def output_format(path: str | None, given: str | None) -> str:
     stdout and a name without an extension (``/dev/stdout``, a FIFO) get JSON Lines; any other
     extension is refused, so that ``-o triage.xlsx`` never silently holds JSON Lines.
     """
-    import os
-
     from backmassage.intake import InputError
 
     if given is not None:
@@ -95,9 +72,7 @@ def output_format(path: str | None, given: str | None) -> str:
             raise InputError(f"--output-format: '{clean(given)}' is not a known format. "
                              f"Valid values: {', '.join(OUTPUT_FORMATS)}.")
         return fmt
-    if path is None or path == "-":
-        return "jsonl"
-    extension = os.path.splitext(os.path.basename(path))[1].lower()
+    extension = "" if path is None or path == "-" else os.path.splitext(os.path.basename(path))[1].lower()
     if not extension:
         return "jsonl"
     if extension in OUTPUT_EXTENSIONS:
@@ -119,7 +94,11 @@ class Report:
     def add(self, record: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
-    def finish(self, summary: Any = None) -> None:
+    def add_recommendation(self, row: int, line: int, row_id: Any, result: Mapping[str, Any]) -> None:
+        """``add`` the record of a triaged row: SPEC section 4's ``result`` after its row, line and id."""
+        self.add({"row": row, "line": line, "id": row_id, **result})
+
+    def finish(self) -> None:
         pass
 
     def close(self) -> None:
@@ -129,34 +108,58 @@ class Report:
 class JsonLinesReport(Report):
     """One JSON object a line: exactly ``json.dumps`` of the record (controls escaped)."""
 
+    def __init__(self, file: BinaryIO, **options: Any):
+        super().__init__(file, **options)
+        self.encode = _record_encoder()
+
     def add(self, record: Mapping[str, Any]) -> None:
         self.file.write(to_json(record).encode("utf-8") + b"\n")
 
     def add_recommendation(self, row: int, line: int, row_id: Any, result: Mapping[str, Any]) -> None:
-        """The same line as ``add({"row", "line", "id", **result})``, without copying the dict.
+        """The same line as ``add``, without copying the dict. Only the id comes from the input:
+        SPEC section 4's text comes from the knowledge, which the core checks for controls and
+        invisible characters."""
+        body = memoryview(self.encode(result))[1:]  # without its "{"
+        head = b'{"row":%d,"line":%d,"id":%b' % (row, line, to_json(row_id).encode("utf-8"))
+        self.file.write(b"".join((head, b"," if len(body) > 1 else b"", body, b"\n")))
 
-        Only the id comes from the input; SPEC section 4's text comes from the knowledge,
-        which the core checks for controls and invisible characters.
-        """
-        body = json.dumps(result, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        head = f'{{"row":{row},"line":{line},"id":{_id_json(row_id)}'
-        self.file.write((head + ("," + body[1:] if len(body) > 2 else "}") + "\n").encode("utf-8"))
+
+def _record_encoder() -> Callable[[Mapping[str, Any]], bytes]:
+    """``json.dumps`` of a triaged row's result, in UTF-8.
+
+    Through orjson where it is installed (``pip install 'backmassage[fast]'``): encoding is most
+    of a batch's own work per row, and orjson does it about ten times quicker. It writes the
+    same bytes as json.dumps for all that a result holds: text, null, booleans, ints up to 64
+    bits and floats from 1e-4 to 1e16 (a result's only floats are scores, rounded to 0.001..1).
+    What it refuses (a lone surrogate, a larger int) goes to json.dumps. It is imported here
+    only, so that ``recommend`` never pays for it.
+    """
+    def standard(result: Mapping[str, Any]) -> bytes:
+        return _dumps(result).encode("utf-8")
+
+    try:
+        import orjson
+    except ImportError:
+        return standard
+
+    def quick(result: Mapping[str, Any]) -> bytes:
+        try:
+            return orjson.dumps(result)
+        except orjson.JSONEncodeError:
+            return standard(result)
+
+    return quick
 
 
 def cell(value: Any) -> str:
     """A CSV cell: controls shown escaped; a leading formula character defused with an apostrophe."""
     text = "" if value is None else clean(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
-def _names(items: Iterable[Any], key: str = "name") -> str:
-    out = []
-    for item in items or ():
-        if isinstance(item, Mapping):
-            out.append(str(item.get(key) or item.get("id") or ""))
-        else:
-            out.append(str(item))
-    return "; ".join(out)
+def _names(items: Iterable[Any]) -> str:
+    return "; ".join(str(item.get("name") or item.get("id") or "") if isinstance(item, Mapping) else str(item)
+                     for item in items or ())
 
 
 class CsvReport(Report):
@@ -171,28 +174,20 @@ class CsvReport(Report):
         self.writer.writerow(CSV_COLUMNS)
 
     def add(self, record: Mapping[str, Any]) -> None:
-        self.writer.writerow(csv_cells(record))
+        condition = record.get("condition")
+        self.writer.writerow([
+            str(record["row"]), str(record["line"]), cell(record.get("id")), record.get("triage") or "",
+            cell(condition.get("name") or condition.get("id")) if isinstance(condition, Mapping) else "",
+            *(cell(_names(record.get(name, ()))) for name in ("techniques", "avoid", "red_flags", "not_asked")),
+            cell(record.get("error")),
+        ])
 
-    def finish(self, summary: Any = None) -> None:
+    def finish(self) -> None:
         self.text.flush()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.text.detach()  # the file itself belongs to the writer (output.py)
-        except ValueError:
-            pass
-
-
-def csv_cells(record: Mapping[str, Any]) -> list[str]:
-    condition = record.get("condition")
-    return [
-        str(record["row"]), str(record["line"]), cell(record.get("id")),
-        record.get("triage") or "",
-        cell(condition.get("name") or condition.get("id")) if isinstance(condition, Mapping) else "",
-        cell(_names(record.get("techniques", ()))), cell(_names(record.get("avoid", ()))),
-        cell(_names(record.get("red_flags", ()))), cell(_names(record.get("not_asked", ()))),
-        cell(record.get("error")),
-    ]
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -205,6 +200,16 @@ def esc(text: Any) -> str:
 def esc_input(text: Any) -> str:
     """Input text (an id, a value) in HTML: escaped, with its controls shown."""
     return html.escape(clean(text), quote=True)
+
+
+def _field(name: str, text: Any) -> str:
+    return f'<p><span class="field">{name}:</span> {esc(text)}</p>'
+
+
+def _who(record: Mapping[str, Any]) -> str:
+    row_id = record["id"]
+    name = esc_input(row_id) if row_id not in (None, "") else f"Row {record['row']}"
+    return f"{name}<span class=\"where\">row {record['row']}, line {record['line']}</span>"
 
 
 STYLE = """
@@ -252,26 +257,6 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; border-top: 1
 """
 
 
-def _who(record: Mapping[str, Any]) -> str:
-    row_id = record.get("id")
-    name = esc_input(row_id) if row_id not in (None, "") else f"Row {record['row']}"
-    return f"{name}<span class=\"where\">row {record['row']}, line {record['line']}</span>"
-
-
-def _column(error: Mapping[str, Any]) -> str:
-    column = error.get("column")
-    return f'<span class="field">{esc_input(column)}:</span> ' if column else ""
-
-
-def _advice(record: Mapping[str, Any]) -> list[str]:
-    seen: dict[str, None] = {}
-    for flag in record.get("red_flags") or ():
-        advice = flag.get("advice") if isinstance(flag, Mapping) else None
-        if advice:
-            seen.setdefault(str(advice), None)
-    return list(seen)
-
-
 class HtmlReport(Report):
     """A printable report: first who must see a doctor (emergency, then urgent, then see a
     clinician first), with what to do and why; then the rows that could not be triaged; then one
@@ -290,109 +275,96 @@ class HtmlReport(Report):
     def add(self, record: Mapping[str, Any]) -> None:
         if "error" in record:
             self.counts["invalid"] += 1
-            self._write("invalid", self._invalid(record))
+            items = "".join(f"<li>{self._column(e['column'])}{esc_input(e['message'])}</li>" for e in record["errors"])
+            self._write("invalid", f'<div class="card invalid"><h3>{_who(record)}</h3><ul class="problems">{items}'
+                                   "</ul></div>\n")
             self._write("people", f'<div class="person"><h3><span class="label invalid">not triaged</span>'
                                   f"{_who(record)}</h3><p>Could not be triaged: see above.</p></div>\n")
             return
-        triage = str(record.get("triage"))
-        self.knowledge_version = self.knowledge_version or str(record.get("knowledge_version", ""))
-        self.counts[triage] = self.counts.get(triage, 0) + 1
-        if triage in self.parts:
+        triage = record["triage"]
+        self.knowledge_version = self.knowledge_version or str(record["knowledge_version"])
+        self.counts[triage] += 1
+        if triage != "massage":
             self._write(triage, self._action(triage, record))
         self._write("people", self._person(triage, record))
 
+    @staticmethod
+    def _column(column: str) -> str:
+        return f'<span class="field">{esc_input(column)}:</span> ' if column else ""
+
     def _action(self, triage: str, record: Mapping[str, Any]) -> str:
-        advice = _advice(record)[:1]  # the most urgent warning sign's: the knowledge lists it first
-        todo = "".join(f"<p><span class=\"field\">What to do:</span> {esc(a)}</p>" for a in advice)
-        if not advice:
-            cautions = [str(c) for c in record.get("cautions") or ()]
-            todo = f"<p><span class=\"field\">What to do:</span> {esc(MEANING.get(triage, ''))}.</p>"
-            todo += "".join(f"<p>{esc(c)}</p>" for c in cautions[:3])
-        why = [str(s) for s in (record.get("explanation") or ())[:1]]
+        """What to do for one person who must see a doctor (or be cleared) first, and why."""
+        flags = record["red_flags"]
+        # the most urgent warning sign's advice: the knowledge lists it first
+        advice = next((flag["advice"] for flag in flags if flag.get("advice")), None)
+        if advice:
+            todo = _field("What to do", advice)
+        else:
+            todo = _field("What to do", MEANING[triage] + ".")
+            todo += "".join(f"<p>{esc(caution)}</p>" for caution in record["cautions"][:3])
         lines = [f'<div class="card {triage}"><h3>{_who(record)}</h3>', todo]
-        if why:
-            lines.append(f"<p><span class=\"field\">Why:</span> {esc(why[0])}</p>")
-        others = [str(flag.get("name", "")) for flag in (record.get("red_flags") or ())[1:] if isinstance(flag, Mapping)]
-        if others:
-            lines.append(f"<p><span class=\"field\">Also flagged:</span> {esc('; '.join(others))}</p>")
-        if triage not in FLAGGED:
-            lines += self._asked(record, self.label)
+        lines += [_field("Why", why) for why in record["explanation"][:1]]
+        if flags[1:]:
+            lines.append(_field("Also flagged", "; ".join(str(flag.get("name", "")) for flag in flags[1:])))
+        if triage == "see-clinician":
+            lines += self._asked(record)
         lines.append("</div>\n")
         return "".join(lines)
 
-    @staticmethod
-    def _asked(record: Mapping[str, Any], label: Callable[[str, str], str]) -> list[str]:
-        out = []
-        unsure = [label("symptoms", str(u)) for u in record.get("unsure") or ()]
-        not_asked = [label("symptoms", str(u)) for u in record.get("not_asked") or ()]
-        if unsure:
-            out.append(f"<p><span class=\"field\">Not sure about:</span> {esc('; '.join(unsure))}</p>")
-        if not_asked:
-            out.append(f"<p><span class=\"field\">Not asked (ask before the session):</span> "
-                       f"{esc('; '.join(not_asked))}</p>")
-        return out
-
-    @staticmethod
-    def _invalid(record: Mapping[str, Any]) -> str:
-        items = "".join(f"<li>{_column(e)}{esc_input(e.get('message', ''))}</li>" for e in record.get("errors") or ())
-        if not items:
-            items = f"<li>{esc_input(record.get('error', ''))}</li>"
-        return f'<div class="card invalid"><h3>{_who(record)}</h3><ul class="problems">{items}</ul></div>\n'
+    def _asked(self, record: Mapping[str, Any]) -> list[str]:
+        lines = []
+        for key, name in (("unsure", "Not sure about"), ("not_asked", "Not asked (ask before the session)")):
+            if record[key]:
+                lines.append(_field(name, "; ".join(self.label("symptoms", str(u)) for u in record[key])))
+        return lines
 
     def _person(self, triage: str, record: Mapping[str, Any]) -> str:
-        out = [f'<div class="person"><h3><span class="label {esc(triage)}">{esc(HEADING.get(triage, triage))}</span>'
-               f"{_who(record)}</h3>"]
+        out = [f'<div class="person"><h3><span class="label {triage}">{esc(HEADING[triage])}</span>{_who(record)}</h3>']
         if triage in ("emergency", "urgent"):
             out.append(f"<p>{esc(MEANING[triage])}: see above. No massage until a doctor has seen them.</p></div>\n")
             return "".join(out)
-        condition = record.get("condition")
-        if isinstance(condition, Mapping):
-            out.append(f"<p><span class=\"field\">Likely:</span> {esc(condition.get('name', ''))}</p>")
-        techniques = _names(record.get("techniques") or ())
-        if techniques:
-            out.append(f"<p><span class=\"field\">Massage:</span> {esc(techniques)}</p>")
-        avoid = _names(record.get("avoid") or ())
-        if avoid:
-            out.append(f"<p><span class=\"field\">Avoid:</span> {esc(avoid)}</p>")
-        out += self._asked(record, self.label)
-        note = record.get("therapist_note")
-        if note:
-            out.append(f"<div class=\"note\"><span class=\"field\">For the therapist:</span>\n{esc(note)}</div>")
+        if record["condition"]:
+            out.append(_field("Likely", record["condition"]["name"]))
+        for key, name in (("techniques", "Massage"), ("avoid", "Avoid")):
+            if record[key]:
+                out.append(_field(name, _names(record[key])))
+        out += self._asked(record)
+        if record["therapist_note"]:
+            out.append(f"<div class=\"note\"><span class=\"field\">For the therapist:</span>\n"
+                       f"{esc(record['therapist_note'])}</div>")
         out.append("</div>\n")
         return "".join(out)
 
-    def finish(self, summary: Any = None) -> None:
+    def finish(self) -> None:
+        from datetime import datetime
+
         total = sum(self.counts.values())
-        write = self.file.write
         title = f"Back pain triage: {self.title}" if self.title else "Back pain triage"
         counts = "".join(
             f'<li class="{name}"><b>{self.counts[name]:,}</b> {esc(HEADING.get(name, "Could not be triaged"))}</li>'
             for name in (*TRIAGE_ORDER, "invalid") if self.counts[name] or name != "invalid")
-        from datetime import datetime
-
         now = datetime.now()
         made = f"{now.day} {now:%B %Y, %H:%M}"
-        head = (
+        version = f" · knowledge {esc(self.knowledge_version)}" if self.knowledge_version else ""
+        self.file.write((
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{esc_input(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n"
             f"<h1>{esc_input(title)}</h1>\n"
-            f"<p class=\"meta\">{total:,} {'person' if total == 1 else 'people'} · made {esc(made)}"
-            f"{' · knowledge ' + esc(self.knowledge_version) if self.knowledge_version else ''}</p>\n"
+            f"<p class=\"meta\">{total:,} {'person' if total == 1 else 'people'} · made {esc(made)}{version}</p>\n"
             f"<ul class=\"counts\">{counts}</ul>\n"
             "<p class=\"notice\">Not a diagnosis. This list sorts people by what their intake answers say; "
             "call anyone in the first two groups before their appointment. A person's own doctor or "
-            "emergency services decide what happens next.</p>\n</header>\n")
-        write(head.encode("utf-8"))
+            "emergency services decide what happens next.</p>\n</header>\n").encode("utf-8"))
         for name in TRIAGE_ORDER[:3]:
             self._section(name, f"{HEADING[name]}: {MEANING[name].lower()}")
         if self.counts["invalid"]:
             self._section("invalid", "Could not be triaged: check these answers by hand")
-        write(b'<section class="people">\n<h2>Everyone, in input order</h2>\n')
+        self.file.write(b'<section class="people">\n<h2>Everyone, in input order</h2>\n')
         self._copy("people")
-        write(b"</section>\n<footer>Made by backmassage. Each person's full advice, with its sources, is in "
-              b"the JSON Lines output (-o triage.jsonl).</footer>\n</body>\n</html>\n")
+        self.file.write(b"</section>\n<footer>Made by backmassage. Each person's full advice, with its sources, is in "
+                        b"the JSON Lines output (-o triage.jsonl).</footer>\n</body>\n</html>\n")
 
     def close(self) -> None:
         for part in self.parts.values():
@@ -413,7 +385,4 @@ class HtmlReport(Report):
         shutil.copyfileobj(part, self.file, 1 << 16)
 
 
-def make_report(fmt: str, file: BinaryIO, *, title: str = "", to_file: bool = False,
-                label: Callable[[str, str], str] | None = None) -> Report:
-    kind = {"jsonl": JsonLinesReport, "csv": CsvReport, "html": HtmlReport}[fmt]
-    return kind(file, title=title, to_file=to_file, label=label)
+REPORTS: dict[str, type[Report]] = {"jsonl": JsonLinesReport, "csv": CsvReport, "html": HtmlReport}
