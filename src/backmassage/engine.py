@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from backmassage.answers import Answers
-from backmassage.expressions import Person, and_list, bits_in, describe_days, person, unique
+from backmassage.expressions import Person, and_list, describe_days, person, unique
 from backmassage.knowledge import Choice, Claim, Condition, Dose, Knowledge, Rule
 from backmassage.model import Avoid, ConditionMatch, Recommendation, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import NO_TECHNIQUES_AT, severity
@@ -98,7 +98,9 @@ def rank(knowledge: Knowledge, p: Person) -> list[Scored]:
     """The conditions scoring above 0 and at least the knowledge's ``min_score``, best first;
     ties keep the knowledge's order."""
     ranked = []
-    for condition in knowledge.conditions:
+    conditions = knowledge.conditions
+    for place in knowledge.condition_gates.candidates(p.bits):  # the others' `requires` cannot hold
+        condition = conditions[place]
         value = score(condition, p)
         if value > 0 and value >= knowledge.min_score:
             ranked.append(Scored(condition, value))
@@ -110,17 +112,12 @@ def fired_rules(knowledge: Knowledge, p: Person) -> tuple[Rule, ...]:
     """The safety rules whose ``when`` holds, red flags first, in the knowledge's order. Only the
     rules gated on one of the person's answer bits, and those with no gate, can hold: most rules
     need an answer few people give, so only these are tested."""
-    candidates = set(knowledge.ungated)
-    for bit in bits_in(p.bits):
-        candidates.update(knowledge.rules_needing.get(bit, ()))
     rules = knowledge.rules
-    return tuple([rules[index] for index in sorted(candidates) if rules[index].when.holds(p)])
+    return tuple([rules[place] for place in knowledge.rule_gates.candidates(p.bits) if rules[place].when.holds(p)])
 
 
 def score(condition: Condition, p: Person) -> float:
     """0..1: the weight of the condition's evidence that holds; 0 when its ``requires`` does not."""
-    if condition.gate and not p.bits & condition.gate:
-        return 0.0
     if condition.requires is not None and not condition.requires.holds(p):
         return 0.0
     matched = 0.0

@@ -50,6 +50,33 @@ def bits_in(mask: int) -> Iterator[int]:
         mask ^= bit
 
 
+class GateIndex(NamedTuple):
+    """Which of a tuple's items (rules or conditions, each with a gate: answer bits one of which it
+    needs) can hold for a person: those gated on one of the person's bits, and those with no gate.
+    Built at load, so that a person's few bits name the few items worth testing."""
+
+    needing: Mapping[int, tuple[int, ...]]  # answer bit -> the places of the items gated on it
+    ungated: tuple[int, ...]
+
+    def candidates(self, bits: int) -> list[int]:
+        """The places of the items that can hold for these bits, in order."""
+        found = set(self.ungated)
+        for bit in bits_in(bits):
+            found.update(self.needing.get(bit, ()))
+        return sorted(found)
+
+
+def gate_index(gates: Iterable[int]) -> GateIndex:
+    needing: dict[int, list[int]] = {}
+    ungated = []
+    for place, gate in enumerate(gates):
+        if not gate:
+            ungated.append(place)
+        for bit in bits_in(gate):
+            needing.setdefault(bit, []).append(place)
+    return GateIndex({bit: tuple(places) for bit, places in needing.items()}, tuple(ungated))
+
+
 class Person(NamedTuple):
     """What an expression is checked against: the answers, as bits, and the best condition."""
 

@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
-from backmassage.expressions import BITS, Expression, atoms, bits_in, compile_expression, describe, necessary_bits
+from backmassage.expressions import (BITS, Expression, GateIndex, atoms, compile_expression, describe, gate_index,
+                                     necessary_bits)
 from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
@@ -166,8 +167,8 @@ class Knowledge(NamedTuple):
     red_flags: tuple[Rule, ...]
     contraindications: tuple[Rule, ...]
     rules: tuple[Rule, ...]  # red flags, then contraindications
-    rules_needing: Mapping[int, tuple[int, ...]]  # answer bit -> the rules (index in `rules`) gated on it
-    ungated: tuple[int, ...]  # the rules with no gate: tested for everyone
+    rule_gates: GateIndex  # which of `rules` can hold for a person's answer bits
+    condition_gates: GateIndex  # which of `conditions` can score for them
     vocabulary: Vocabulary
     implied: Mapping[str, int]  # atom -> bits it implies ("cause:major-accident" -> cause:accident)
     cases: tuple[Mapping[str, Any], ...]
@@ -396,6 +397,7 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
     red_flags = tuple(rule(r, True) for r in data["red_flags.yaml"]["red_flags"])
     contraindications = tuple(rule(r, False) for r in data["contraindications.yaml"]["contraindications"])
     rules = red_flags + contraindications
+    conditions = tuple(condition(c) for c in data["conditions.yaml"]["conditions"])
     manifest = data["manifest.yaml"]
     return Knowledge(
         version=str(manifest["knowledge_version"]),
@@ -405,27 +407,17 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
         fallback=choices(manifest["fallback_techniques"], (), ()),
         sources=sources,
         techniques=techniques,
-        conditions=tuple(condition(c) for c in data["conditions.yaml"]["conditions"]),
+        conditions=conditions,
         red_flags=red_flags,
         contraindications=contraindications,
         rules=rules,
-        rules_needing=_rules_needing(rules),
-        ungated=tuple(index for index, rule in enumerate(rules) if not rule.gate),
+        rule_gates=gate_index(rule.gate for rule in rules),
+        condition_gates=gate_index(condition.gate for condition in conditions),
         vocabulary=vocabulary,
         implied=_implied(data["answers.yaml"]["answers"]),
         cases=tuple(data.get("cases.yaml", {}).get("cases", ())),
         folder=folder,
     )
-
-
-def _rules_needing(rules: tuple[Rule, ...]) -> dict[int, tuple[int, ...]]:
-    """Each answer bit -> the rules whose gate holds it: a person's bits then name the only rules
-    that can hold for them."""
-    needing: dict[int, list[int]] = {}
-    for index, rule in enumerate(rules):
-        for bit in bits_in(rule.gate):
-            needing.setdefault(bit, []).append(index)
-    return {bit: tuple(indexes) for bit, indexes in needing.items()}
 
 
 def _advice(technique: Technique, benefits: tuple[str, ...], why: str, dose: Dose | None) -> TechniqueAdvice:
