@@ -51,30 +51,34 @@ def bits_in(mask: int) -> Iterator[int]:
 
 
 class GateIndex(NamedTuple):
-    """Which of a tuple's items (rules or conditions, each with a gate: answer bits one of which it
-    needs) can hold for a person: those gated on one of the person's bits, and those with no gate.
-    Built at load, so that a person's few bits name the few items worth testing."""
+    """Which of a tuple's items (rules or conditions) can hold for a person, from each item's
+    ``gates`` (answer bits it needs one of, rarest first): an item is tested only when the person
+    has a bit of its two rarest gates. Built at load, so that a person's few bits name the few
+    items worth testing."""
 
-    needing: Mapping[int, tuple[int, ...]]  # answer bit -> the places of the items gated on it
-    ungated: tuple[int, ...]
+    needing: Mapping[int, tuple[int, ...]]  # answer bit -> the places of the items whose rarest gate holds it
+    ungated: tuple[int, ...]  # the places of the items with no gate
+    second: tuple[int, ...]  # each item's second rarest gate (0: none)
 
     def candidates(self, bits: int) -> list[int]:
         """The places of the items that can hold for these bits, in order."""
         found = set(self.ungated)
         for bit in bits_in(bits):
             found.update(self.needing.get(bit, ()))
-        return sorted(found)
+        second = self.second
+        return [place for place in sorted(found) if not second[place] or bits & second[place]]
 
 
-def gate_index(gates: Iterable[int]) -> GateIndex:
+def gate_index(items_gates: Iterable[tuple[int, ...]]) -> GateIndex:
     needing: dict[int, list[int]] = {}
-    ungated = []
-    for place, gate in enumerate(gates):
-        if not gate:
+    ungated, second = [], []
+    for place, masks in enumerate(items_gates):
+        if not masks:
             ungated.append(place)
-        for bit in bits_in(gate):
+        for bit in bits_in(masks[0] if masks else 0):
             needing.setdefault(bit, []).append(place)
-    return GateIndex({bit: tuple(places) for bit, places in needing.items()}, tuple(ungated))
+        second.append(masks[1] if len(masks) > 1 else 0)
+    return GateIndex({bit: tuple(places) for bit, places in needing.items()}, tuple(ungated), tuple(second))
 
 
 class Person(NamedTuple):
@@ -274,18 +278,19 @@ def atoms(expression: Expression) -> frozenset[str]:
     return frozenset(found)
 
 
-def necessary_bits(expression: Expression) -> int:
-    """Bits of which a person must have at least one for the expression to hold; 0 when no such
-    bits exist (a range, a `not`, the best condition). Exact: it only ever lets more through."""
+def gates(expression: Expression) -> tuple[int, ...]:
+    """Masks of answer bits such that a person must have a bit of each for the expression to hold,
+    rarest first; none for a range, a `not` or the best condition. Exact: they only ever let more
+    through."""
     if isinstance(expression, AnswerIn):
-        return expression.mask
+        return (expression.mask,)
     if isinstance(expression, All):
-        needs = [need for need in map(necessary_bits, expression.items) if need]
-        return min(needs, key=_commonness) if needs else 0
+        return tuple(sorted({mask for part in expression.items for mask in gates(part)},
+                            key=lambda mask: (_commonness(mask), mask)))
     if isinstance(expression, Any_):
-        needs = [necessary_bits(part) for part in expression.items]
-        return _union(needs) if all(needs) else 0
-    return 0
+        each = [gates(part) for part in expression.items]
+        return (_union([masks[0] for masks in each]),) if all(each) else ()
+    return ()
 
 
 _COMMON_FIRST = ("location", "cause", "symptoms", "history", "unsure")

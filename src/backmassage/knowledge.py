@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from backmassage.answers import Words, normalise
 from backmassage.errors import KnowledgeError
 from backmassage.expressions import (BITS, Expression, GateIndex, atoms, compile_expression, describe, gate_index,
-                                     necessary_bits)
+                                     gates)
 from backmassage.model import Avoid, RedFlag, SourceRef, TechniqueAdvice
 from backmassage.vocabulary import CHOICES, SOURCE_KINDS
 
@@ -103,7 +103,7 @@ class Condition(NamedTuple):
     cautions: tuple[Claim, ...]
     self_care: tuple[Claim, ...]
     sources: tuple[str, ...]
-    gate: int  # answer bits one of which its `requires` needs (0: none)
+    gates: tuple[int, ...]  # answer bits its `requires` needs one of, for each mask (expressions.gates)
 
 
 class Rule(NamedTuple):
@@ -122,7 +122,7 @@ class Rule(NamedTuple):
     when_data: Mapping[str, Any]  # the rule's condition as written: `when_text` puts it in words
     avoid_records: tuple[Avoid, ...]
     record: RedFlag | None
-    gate: int  # answer bits one of which it needs to hold (0: none); saves testing the rest
+    gates: tuple[int, ...]  # answer bits it needs one of to hold, for each mask (expressions.gates)
 
     @property
     def when_text(self) -> str:
@@ -381,13 +381,13 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
             choices=choices(c["techniques"], parent, doses), doses=doses,
             cautions=tuple(claim(x, parent) for x in c.get("cautions", ())),
             self_care=tuple(claim(x, parent) for x in c.get("self_care", ())), sources=parent,
-            gate=necessary_bits(requires) if requires else 0)
+            gates=gates(requires) if requires else ())
 
     def rule(item: Mapping[str, Any], is_red_flag: bool) -> Rule:
         avoid = tuple(tid for tid in techniques if tid in item.get("avoid", ()))  # in technique order
         reason = item.get("reason") or ""
         when = compile_expression(item["when"], label)
-        return Rule(id=item["id"], name=item["name"], when=when, gate=necessary_bits(when),
+        return Rule(id=item["id"], name=item["name"], when=when, gates=gates(when),
                     sources=tuple(item["sources"]), triage=item.get("triage"), advice=item.get("advice"),
                     avoid=avoid, reason=item.get("reason"), caution=item.get("caution"), is_red_flag=is_red_flag,
                     when_data=item["when"],
@@ -411,8 +411,8 @@ def build(data: Mapping[str, Any], folder: str, known_fingerprint: str | None = 
         red_flags=red_flags,
         contraindications=contraindications,
         rules=rules,
-        rule_gates=gate_index(rule.gate for rule in rules),
-        condition_gates=gate_index(condition.gate for condition in conditions),
+        rule_gates=gate_index(rule.gates for rule in rules),
+        condition_gates=gate_index(condition.gates for condition in conditions),
         vocabulary=vocabulary,
         implied=_implied(data["answers.yaml"]["answers"]),
         cases=tuple(data.get("cases.yaml", {}).get("cases", ())),
