@@ -297,3 +297,19 @@ def test_cli_json_has_red_flags_and_avoid_as_in_the_spec(run: Any) -> None:
     assert data["red_flags"][0]["id"] == "cauda-equina"
     assert EMERGENCY_NUMBERS in data["red_flags"][0]["advice"]
     assert FIRM <= {a["id"] for a in data["avoid"]}
+
+
+@given(ANSWERS)
+def test_the_gate_index_never_hides_a_rule_or_a_condition_that_holds(answers: dict[str, Any]) -> None:
+    """The engine tests only the rules and conditions that the knowledge's gate index names for a
+    person's answers: each one that holds, whatever the best condition, must be among them."""
+    p = person(recommend(**answers).answers, KNOWLEDGE.implied)
+    named_rules = set(KNOWLEDGE.rule_gates.candidates(p.bits))
+    named_conditions = set(KNOWLEDGE.condition_gates.candidates(p.bits))
+    for best in (None, *KNOWLEDGE.conditions):
+        q = p._replace(condition_id=best.id, condition_name=best.name) if best else p
+        holding = {place for place, rule in enumerate(KNOWLEDGE.rules) if rule.when.holds(q)}
+        assert holding <= named_rules, [KNOWLEDGE.rules[place].id for place in holding - named_rules]
+    scoring = {place for place, condition in enumerate(KNOWLEDGE.conditions)
+               if condition.requires is None or condition.requires.holds(p)}
+    assert scoring <= named_conditions, [KNOWLEDGE.conditions[place].id for place in scoring - named_conditions]
