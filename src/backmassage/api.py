@@ -33,9 +33,9 @@ from backmassage.model import Recommendation
 from backmassage.vocabulary import ANSWER_NAMES
 
 __all__ = ["ANSWER_NAMES", "Answers", "CaseResult", "KNOWLEDGE_FILES", "bundled_folder", "describe_days",
-           "knowledge_schema",
-           "load_knowledge", "parse_age", "parse_answers", "parse_duration", "recommend", "recommend_answers",
-           "recommend_many", "run_cases", "validate_knowledge", "warning_signs_to_ask"]
+           "knowledge_schema", "load_knowledge", "parse_age", "parse_answers", "parse_duration", "recommend",
+           "recommend_answers", "recommend_many", "recommend_row", "run_cases", "validate_knowledge",
+           "warning_signs_to_ask"]
 
 KNOWLEDGE_FILES = _knowledge.FILE_NAMES + _knowledge.OPTIONAL_FILES
 """The files of a knowledge folder (cases.yaml is optional)."""
