@@ -2,8 +2,8 @@
 
 The bundled knowledge ships already checked (``bundled.json``, made by ``python -m
 backmassage.knowledge`` and proved equal to a full check of ``data/`` by the tests), so a
-start reads JSON, not YAML. It is used only while the SHA-256 of every file in ``data/``
-matches what it was made from; otherwise the folder is checked in full. A ``--kb`` folder is
+start reads JSON, not YAML. It is used only while every file in ``data/`` has the length and
+CRC-32 it was made from; otherwise the folder is checked in full. A ``--kb`` folder is
 always checked in full. Nothing is written anywhere, and nothing is kept between loads.
 
 Compiling turns the checked data into immutable records: every expression becomes a test on
