@@ -361,3 +361,24 @@ def test_explain_shows_an_answer_value_with_its_synonyms_and_the_rules_that_read
 def test_explain_a_source_lists_the_claims_that_cite_it(run):
     flat = " ".join(run("explain", "moraska-2015").stdout.split())
     assert "condition neck-tension" in flat  # cited by the neck-tension dose, a claim of the condition
+
+
+@pytest.mark.parametrize("args", [
+    ["recommend", "--location", "lower", "--cause", "lifting", "--no-input", "--json"],
+    ["recommend", "--location", "hip", "--no-input"],
+    ["recommend", "--help"],
+    ["kb", "validate"],
+    ["kb"],
+    ["conditions"],
+    ["list", "--json"],
+    ["recomend"],
+    ["--version"],
+])
+def test_the_installed_program_says_what_the_whole_app_says(run, args):
+    """The console script builds only the command named first (a faster start): what it prints
+    and its exit code must be those of the app with every command."""
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm-256color"}
+    installed = subprocess.run([sys.executable, "-m", "backmassage", *args], env=env, capture_output=True,
+                               text=True, timeout=60, stdin=subprocess.DEVNULL)
+    whole = run(*args)
+    assert (installed.returncode, installed.stdout, installed.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
