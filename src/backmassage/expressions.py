@@ -296,10 +296,13 @@ def gates(expression: Expression) -> tuple[int, ...]:
 _COMMON_FIRST = ("location", "cause", "symptoms", "history", "unsure")
 
 
+_ANSWER_OF_BIT = [atom.partition(":")[0] for atom in BITS]  # bit number -> its answer
+
+
 def _commonness(mask: int) -> tuple[int, int]:
     """How often people have one of these bits, roughly: a location is given by everyone, a
     cause by most, one symptom or history item by few, "not sure" by fewer still."""
-    answer = next(atom.partition(":")[0] for atom, bit in BITS.items() if mask & bit)
+    answer = _ANSWER_OF_BIT[(mask & -mask).bit_length() - 1]  # the answer of its lowest bit
     return -_COMMON_FIRST.index(answer), mask.bit_count()
 
 
@@ -341,8 +344,9 @@ def _compile_key(key: str, value: Any, label: Label) -> Expression:
         answer = KEY_ANSWER[key]
         values = tuple(value)
         named = "symptoms" if answer == "unsure" else answer
-        facts = tuple((BITS[f"{answer}:{v}"], _fact(answer, v, label(named, v))) for v in values)
-        absent = f"you did not report {' or '.join(label(named, v) for v in values)} ({key}: {', '.join(values)})"
+        words = [label(named, v) for v in values]
+        facts = tuple((BITS[f"{answer}:{v}"], _fact(answer, v, said)) for v, said in zip(values, words))
+        absent = f"you did not report {' or '.join(words)} ({key}: {', '.join(values)})"
         return AnswerIn(answer, values, sum(bit for bit, _ in facts), facts, absent)
     if key in ("duration", "age"):
         return InRange(key, value.get("min"), value.get("max"))
