@@ -5,7 +5,6 @@ labels and synonyms of the knowledge (``data/answers.yaml``) count as their valu
 that is still unknown is refused with a "did you mean", never guessed.
 """
 
-
 # No `from __future__ import annotations`: NamedTuple would compile each string annotation at
 # import, a cost every start pays (issue 10).
 import re

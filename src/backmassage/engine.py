@@ -110,8 +110,8 @@ def rank(knowledge: Knowledge, p: Person) -> list[Scored]:
 
 def fired_rules(knowledge: Knowledge, p: Person) -> tuple[Rule, ...]:
     """The safety rules whose ``when`` holds, red flags first, in the knowledge's order. Only the
-    rules gated on one of the person's answer bits, and those with no gate, can hold: most rules
-    need an answer few people give, so only these are tested."""
+    rules the gate index names for the person's answer bits can hold (most rules need an answer
+    few people give), so only these are tested."""
     rules = knowledge.rules
     return tuple([rules[place] for place in knowledge.rule_gates.candidates(p.bits) if rules[place].when.holds(p)])
 

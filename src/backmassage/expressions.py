@@ -9,7 +9,6 @@ words, which answers made it hold: the explanation of a recommendation is built 
 validation, describing a rule).
 """
 
-
 # No `from __future__ import annotations`: NamedTuple would compile each string annotation at
 # import, a cost every start pays (issue 10).
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence

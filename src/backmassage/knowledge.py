@@ -11,7 +11,6 @@ the person's answer bits, and every output record (technique advice, avoid, red 
 source) is built here, so that a recommendation only tests, picks and joins.
 """
 
-
 # No `from __future__ import annotations`: NamedTuple would compile each string annotation at
 # import, a cost every start pays (issue 10).
 import json

@@ -1,6 +1,5 @@
 """What the engine returns: plain, immutable data (SPEC section 4)."""
 
-
 # No `from __future__ import annotations`: NamedTuple would compile each string annotation at
 # import, a cost every start pays (issue 10).
 from typing import Any, NamedTuple
