@@ -632,7 +632,7 @@ def test_a_rule_that_can_never_fire_is_a_warning(kb_copy: Path) -> None:
     _append_rule(kb_copy, "contraindications.yaml",
                  "  - id: test-never\n    name: Never\n    when: {all: [{symptom: spasm}, {not: {symptom: spasm}}]}\n"
                  f"    caution: Never shown.\n    sources: [{usual_source(kb_copy)}]\n")
-    data, problems, warned = knowledge_module.validate_folder(kb_copy)
+    _, problems, warned = knowledge_module.validate_folder(kb_copy)
     assert problems == []
     assert warned == [f"{kb_copy}{os.sep}contraindications.yaml: rule 'test-never' can never fire "
                       "(all of (symptom: spasm; not symptom: spasm))"]

@@ -58,9 +58,9 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> Knowledge:
     return _bundled
 
 
-def validate_knowledge(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], list[str], list[str]]:
-    """Check a folder in full (``kb validate``): its checked data, every problem and every warning,
-    each ``FOLDER/file:line: path: message``."""
+def validate_knowledge(folder: str | os.PathLike[str]) -> tuple[Knowledge | None, list[str], list[str]]:
+    """Check a folder in full (``kb validate``): its compiled knowledge (None when not valid), every
+    problem and every warning, each ``FOLDER/file:line: path: message``."""
     from pathlib import Path
 
     return _knowledge.validate_folder(Path(folder))

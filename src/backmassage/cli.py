@@ -394,8 +394,8 @@ def kb_validate(
 ) -> None:
     """Check a knowledge folder and list every problem with its file and line."""
     target = _folder(folder, kb)
-    _, problems, warnings = api.validate_knowledge(target)
-    if problems:
+    knowledge, problems, warnings = api.validate_knowledge(target)
+    if problems or knowledge is None:
         exits.say("\n".join(problems))
         fail(f"{_count(len(problems), 'problem')} in {target}")
     for warning in warnings:
@@ -407,7 +407,6 @@ def kb_validate(
         strays = []
     for name in strays:
         exits.say(f"{target}{os.sep}{name}: note: not read; a knowledge folder holds {', '.join(api.KNOWLEDGE_FILES)}")
-    knowledge = api.load_knowledge(target)
     kinds = {"condition": knowledge.conditions, "technique": knowledge.techniques, "red flag": knowledge.red_flags,
              "contraindication": knowledge.contraindications, "source": knowledge.sources}
     _echo(f"{target}: knowledge {knowledge.version}, " + ", ".join(_count(len(v), k) for k, v in kinds.items()))

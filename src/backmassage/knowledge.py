@@ -236,18 +236,18 @@ def check_contents(folder: Path, contents: dict[str, str],
     return data, knowledge
 
 
-def validate_folder(folder: Path) -> tuple[dict[str, Any], list[str], list[str]]:
-    """Check a folder in full: the checked data, every problem and every warning, each
-    ``FOLDER/file:line: path: message``. Used by ``backmassage kb validate``."""
+def validate_folder(folder: Path) -> tuple[Knowledge | None, list[str], list[str]]:
+    """Check a folder in full: its compiled knowledge (None when not valid), every problem and
+    every warning, each ``FOLDER/file:line: path: message``. Used by ``backmassage kb validate``."""
     from backmassage import schema
 
     try:
         bundled = _is_bundled(folder)
         contents = read_folder(folder)
-        data, knowledge = check_contents(folder, contents, floor=None if bundled else bundled_data())
+        knowledge = check_contents(folder, contents, floor=None if bundled else bundled_data())[1]
     except KnowledgeError as error:
-        return {}, error.problems, []
-    return data, [], _in_folder(folder, schema.warnings(knowledge))
+        return None, error.problems, []
+    return knowledge, [], _in_folder(folder, schema.warnings(knowledge))
 
 
 def _is_bundled(folder: Path) -> bool:
