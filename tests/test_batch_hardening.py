@@ -167,14 +167,19 @@ def test_dev_zero_as_csv_is_a_header_too_long(tmp_path):
     assert result.returncode == 2 and b"header is longer than 1,048,576" in result.stderr
 
 
-def test_an_unclosed_quote_is_one_rows_error_in_bounded_memory_and_reading_goes_on():
-    data = b'id,location\na,"lower\n' + b"\n" * 140_000 + b"z,neck\n"
+def _with_peak_memory(run):
+    """What ``run()`` returns, and the most memory Python held while it ran."""
     tracemalloc.start()
     try:
-        result = invoke("-", "--format", "csv", input=data)
-        _, peak = tracemalloc.get_traced_memory()
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def test_an_unclosed_quote_is_one_rows_error_in_bounded_memory_and_reading_goes_on():
+    data = b'id,location\na,"lower\n' + b"\n" * 140_000 + b"z,neck\n"
+    result, peak = _with_peak_memory(lambda: invoke("-", "--format", "csv", input=data))
     assert result.exit_code == 3
     out = records(result.stdout)
     assert out[0]["line"] == 2 and "quote left open" in out[0]["error"]
@@ -184,12 +189,7 @@ def test_an_unclosed_quote_is_one_rows_error_in_bounded_memory_and_reading_goes_
 
 def test_a_line_far_over_the_limit_is_one_rows_error_and_never_held_whole():
     data = ROW + b'{"id": "big", "pad": "' + b"x" * (12 << 20) + b'"}\n' + ROW
-    tracemalloc.start()
-    try:
-        result = invoke("-", "--format", "jsonl", input=data)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _with_peak_memory(lambda: invoke("-", "--format", "jsonl", input=data))
     assert result.exit_code == 3
     out = records(result.stdout)
     assert [r["row"] for r in out] == [1, 2, 3] and out[1]["line"] == 2 and "longer than" in out[1]["error"]
